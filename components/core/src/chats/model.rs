@@ -1,0 +1,175 @@
+//! The `chat` row and its wire shapes: ChatResponse (fields in Open WebUI's order) and
+//! ChatTitleIdResponse.
+
+use crate::db::{Database, DbError, Row};
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json};
+
+/// Every column a single-chat read needs, in [`Chat::from_row`] order.
+pub const CHAT_COLUMNS: &str = "id, user_id, title, chat, created_at, updated_at, share_id, archived, pinned, \
+     meta, variables, folder_id, tasks, summary, current_message_id, last_read_at";
+
+/// A full `chat` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chat {
+    /// Chat id (uuid4).
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Title column.
+    pub title: String,
+    /// The conversation JSON.
+    pub chat: Json,
+    /// Epoch seconds.
+    pub created_at: i64,
+    /// Epoch seconds.
+    pub updated_at: i64,
+    /// Current share token.
+    pub share_id: Option<String>,
+    /// Archived flag.
+    pub archived: bool,
+    /// Pinned flag (NULL on legacy rows).
+    pub pinned: Option<bool>,
+    /// Meta object (`tags`, `internal`, …).
+    pub meta: Json,
+    /// Chat variables (non-objects read as `{}`).
+    pub variables: Json,
+    /// Folder.
+    pub folder_id: Option<String>,
+    /// Task list.
+    pub tasks: Json,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Derived current message id.
+    pub current_message_id: Option<String>,
+    /// Last read time (0 = marked unread).
+    pub last_read_at: Option<i64>,
+}
+
+fn object_or_empty(value: Json) -> Json {
+    if value.is_object() { value } else { Json::Object(Map::new()) }
+}
+
+impl Chat {
+    /// Reads a row selected with [`CHAT_COLUMNS`].
+    pub fn from_row(row: &Row) -> Self {
+        Self {
+            id: row.text(0),
+            user_id: row.text(1),
+            title: row.text(2),
+            chat: object_or_empty(row.json(3)),
+            created_at: row.int(4),
+            updated_at: row.int(5),
+            share_id: row.opt_text(6),
+            archived: row.bool(7),
+            pinned: row.opt_bool(8),
+            meta: object_or_empty(row.json(9)),
+            variables: object_or_empty(row.json(10)),
+            folder_id: row.opt_text(11),
+            tasks: row.json(12),
+            summary: row.opt_text(13),
+            current_message_id: row.opt_text(14),
+            last_read_at: row.opt_int(15),
+        }
+    }
+
+    /// `meta.internal == true`: hidden from every list.
+    pub fn is_internal(&self) -> bool {
+        self.meta.get("internal") == Some(&Json::Bool(true))
+    }
+
+    /// The tag ids in `meta.tags` (strings only).
+    pub fn tags(&self) -> Vec<String> {
+        self.meta
+            .get("tags")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|tag| tag.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// ChatResponse JSON, fields in FastAPI's order (spec §3.2).
+    pub fn response(&self) -> Json {
+        self.response_with_usage(Json::Null)
+    }
+
+    /// ChatResponse JSON with a `context_usage` value.
+    pub fn response_with_usage(&self, context_usage: Json) -> Json {
+        json!({
+            "id": self.id,
+            "user_id": self.user_id,
+            "title": self.title,
+            "chat": self.chat,
+            "updated_at": self.updated_at,
+            "created_at": self.created_at,
+            "share_id": self.share_id,
+            "archived": self.archived,
+            "pinned": self.pinned,
+            "meta": self.meta,
+            "variables": self.variables,
+            "folder_id": self.folder_id,
+            "tasks": if self.tasks.is_array() { self.tasks.clone() } else { Json::Null },
+            "summary": self.summary,
+            "current_message_id": self.current_message_id,
+            "context_usage": context_usage,
+        })
+    }
+}
+
+/// Loads a chat by id (any owner), with read-time history repair applied.
+pub async fn find(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
+    let rows = db
+        .query(&format!("SELECT {CHAT_COLUMNS} FROM chat WHERE id = ?"), &[id.into()])
+        .await?;
+    Ok(rows.first().map(|row| {
+        let mut chat = Chat::from_row(row);
+        crate::history::repair_current_id(&mut chat.chat);
+        chat
+    }))
+}
+
+/// Loads a chat only if `user_id` owns it.
+pub async fn find_owned(db: &dyn Database, id: &str, user_id: &str) -> Result<Option<Chat>, DbError> {
+    Ok(find(db, id).await?.filter(|chat| chat.user_id == user_id))
+}
+
+/// An item of every chat list (ChatTitleIdResponse).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatTitleId {
+    /// Chat id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Epoch seconds.
+    pub updated_at: i64,
+    /// Epoch seconds.
+    pub created_at: i64,
+    /// Last read time, when the list selects it.
+    pub last_read_at: Option<i64>,
+    /// Search snippet.
+    pub snippet: Option<String>,
+    /// A response is streaming (never here: no task registry).
+    pub active: bool,
+    /// True only in search results.
+    pub archived: bool,
+}
+
+/// The list columns, in [`ChatTitleId::from_row`] order.
+pub const TITLE_ID_COLUMNS: &str = "id, title, updated_at, created_at, last_read_at";
+
+impl ChatTitleId {
+    /// Reads a row selected with [`TITLE_ID_COLUMNS`].
+    pub fn from_row(row: &Row) -> Self {
+        Self {
+            id: row.text(0),
+            title: row.text(1),
+            updated_at: row.int(2),
+            created_at: row.int(3),
+            last_read_at: row.opt_int(4),
+            snippet: None,
+            active: false,
+            archived: false,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Open WebUI's chats API, written once: models, SQL, auth, permissions, history
+//! algorithms and errors. No Spin types appear here; components adapt requests to
+//! [`http::Request`] and call the route functions in [`chats`] and [`auth::session`].
+#![deny(missing_docs)]
+
+pub mod access;
+pub mod auth;
+pub mod chats;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod history;
+pub mod http;
+pub mod messages;
+pub mod permissions;
+pub mod schema;
+pub mod settings;
+pub mod tags;
+pub mod users;
+
+pub use context::Ctx;
+pub use error::{ApiError, ApiResult};
+
+/// Splits a path remainder like `/a%20b/c/` into decoded segments (empty ones dropped, so
+/// `/api/v1/chats` and `/api/v1/chats/` both give none).
+pub fn percent_segments(rest: &str) -> Vec<String> {
+    rest.split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(http::percent_decode)
+        .collect()
+}

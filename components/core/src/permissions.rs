@@ -1,0 +1,77 @@
+//! `has_permission` (spec §1.7): any group of the user granting the dotted key wins,
+//! otherwise the configured defaults decide. Groups only ever add permissions.
+
+use crate::config::Config;
+use crate::context::Ctx;
+use crate::db::DbError;
+use serde_json::Value as Json;
+
+/// Looks up a dotted path (`chat.delete`) in a JSON object; missing means `None`.
+pub fn lookup<'a>(value: &'a Json, dotted: &str) -> Option<&'a Json> {
+    dotted.split('.').try_fold(value, |node, key| node.get(key))
+}
+
+/// Python truthiness of a JSON value.
+pub fn truthy(value: &Json) -> bool {
+    match value {
+        Json::Null => false,
+        Json::Bool(flag) => *flag,
+        Json::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
+        Json::String(text) => !text.is_empty(),
+        Json::Array(items) => !items.is_empty(),
+        Json::Object(map) => !map.is_empty(),
+    }
+}
+
+/// True if any of the user's groups grants `dotted`, else the default permissions' value.
+pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotted: &str) -> Result<bool, DbError> {
+    let rows = ctx
+        .db
+        .query(
+            "SELECT g.permissions FROM \"group\" g JOIN group_member m ON m.group_id = g.id WHERE m.user_id = ?",
+            &[user_id.into()],
+        )
+        .await?;
+    if rows
+        .iter()
+        .any(|row| lookup(&row.json(0), dotted).is_some_and(truthy))
+    {
+        return Ok(true);
+    }
+    Ok(lookup(&config.user_permissions, dotted).is_some_and(truthy))
+}
+
+/// `get_permissions`: the defaults with every group's grants OR-ed in (True beats False).
+pub async fn effective_permissions(ctx: &Ctx<'_>, config: &Config, user_id: &str) -> Result<Json, DbError> {
+    let mut permissions = config.user_permissions.clone();
+    let rows = ctx
+        .db
+        .query(
+            "SELECT g.permissions FROM \"group\" g JOIN group_member m ON m.group_id = g.id WHERE m.user_id = ?",
+            &[user_id.into()],
+        )
+        .await?;
+    for row in rows {
+        combine(&mut permissions, &row.json(0));
+    }
+    Ok(permissions)
+}
+
+fn combine(target: &mut Json, grants: &Json) {
+    let (Json::Object(target), Json::Object(grants)) = (target, grants) else {
+        return;
+    };
+    for (key, grant) in grants {
+        match (target.get_mut(key), grant) {
+            (Some(existing @ Json::Object(_)), Json::Object(_)) => combine(existing, grant),
+            (Some(existing), _) => {
+                if truthy(grant) && !truthy(existing) {
+                    *existing = grant.clone();
+                }
+            }
+            (None, _) => {
+                target.insert(key.clone(), grant.clone());
+            }
+        }
+    }
+}

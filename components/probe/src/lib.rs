@@ -1,0 +1,224 @@
+//! `probe`: a tiny spin-sdk 7 component used by the host's integration tests.
+//!
+//! It exists to observe, from inside a component, what the host provides:
+//! - `GET /probe/...` echoes the method, path and every `spin-*` header as JSON;
+//! - `/probe/sql` writes and reads back one row holding every SQLite value type;
+//! - `/probe/sqltx` runs a BEGIN / INSERT / COMMIT sequence on one connection;
+//! - `/probe/var/:name` returns the value of a Spin variable (or the error);
+//! - `/probe/trap` panics, so the host must answer 500 and carry on;
+//! - `/probe/big?mb=N` streams an N MiB body (default 8) in 64 KiB chunks.
+//!
+//! It is a test fixture: no other component depends on it and `spin.toml` does not list it.
+
+use futures::SinkExt;
+use serde_json::{Map, Value as Json, json};
+use spin_sdk::http::{IntoResponse, Request, StatusCode};
+use spin_sdk::sqlite::{Connection, Value};
+
+/// Entry point: dispatches on the path (Spin routes by path only).
+#[spin_sdk::http_service]
+async fn handle(req: Request) -> impl IntoResponse {
+    let path = req.uri().path().to_string();
+    let route = req
+        .headers()
+        .get("spin-component-route")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    match path.as_str() {
+        "/probe/sql" => sql().await,
+        "/probe/sqltx" => sql_tx().await,
+        "/probe/trap" => panic!("probe: deliberate trap"),
+        "/probe/big" => big(req.uri().query().unwrap_or_default()),
+        _ if route == "/probe/var/:name" => var(&req).await,
+        _ => echo(&req),
+    }
+}
+
+type Reply = http::Response<spin_sdk::http::BoxBody>;
+
+fn json_reply(status: StatusCode, value: &Json) -> Reply {
+    let body = http_body_util_full(value.to_string());
+    let mut resp = http::Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn http_body_util_full(text: String) -> spin_sdk::http::BoxBody {
+    spin_sdk::http::box_body(spin_sdk::http::FullBody::new(bytes::Bytes::from(text)))
+}
+
+fn echo(req: &Request) -> Reply {
+    let mut headers = Map::new();
+    for (name, value) in req.headers() {
+        if name.as_str().starts_with("spin-") {
+            headers.insert(
+                name.as_str().to_string(),
+                Json::String(value.to_str().unwrap_or("<non-utf8>").to_string()),
+            );
+        }
+    }
+    let body = json!({
+        "method": req.method().as_str(),
+        "path": req.uri().path(),
+        "query": req.uri().query(),
+        "headers": headers,
+    });
+    json_reply(StatusCode::OK, &body)
+}
+
+fn value_to_json(v: &Value) -> Json {
+    match v {
+        Value::Integer(i) => json!({"integer": i}),
+        Value::Real(r) => json!({"real": r}),
+        Value::Text(t) => json!({"text": t}),
+        Value::Blob(b) => json!({"blob": b}),
+        Value::Null => json!("null"),
+    }
+}
+
+async fn sql() -> Reply {
+    match sql_inner().await {
+        Ok(v) => json_reply(StatusCode::OK, &v),
+        Err(e) => json_reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
+    }
+}
+
+async fn sql_inner() -> Result<Json, String> {
+    let conn = Connection::open_default().await.map_err(|e| format!("{e:?}"))?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, n TEXT)",
+        [],
+    )
+    .await
+    .map_err(|e| format!("{e:?}"))?
+    .collect()
+    .await
+    .map_err(|e| format!("{e:?}"))?;
+    conn.execute(
+        "INSERT INTO probe (i, r, t, b, n) VALUES (?, ?, ?, ?, ?)",
+        [
+            Value::Integer(-9_007_199_254_740_993),
+            Value::Real(3.25),
+            Value::Text("héllo 'world'".to_string()),
+            Value::Blob(vec![0, 1, 2, 254, 255]),
+            Value::Null,
+        ],
+    )
+    .await
+    .map_err(|e| format!("{e:?}"))?
+    .collect()
+    .await
+    .map_err(|e| format!("{e:?}"))?;
+    let rowid = conn.last_insert_rowid().await;
+    let changes = conn.changes().await;
+    let result = conn
+        .execute(
+            "SELECT id, i, r, t, b, n FROM probe WHERE id = ?",
+            [Value::Integer(rowid)],
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let columns = result.columns().to_vec();
+    let rows = result.collect().await.map_err(|e| format!("{e:?}"))?;
+    let rows: Vec<Json> = rows
+        .iter()
+        .map(|r| Json::Array(r.values.iter().map(value_to_json).collect()))
+        .collect();
+    // An error must come back as an error, not a trap.
+    let bad = match conn.execute("SELECT * FROM no_such_table", []).await {
+        Ok(_) => "no error".to_string(),
+        Err(e) => format!("{e:?}"),
+    };
+    Ok(json!({
+        "columns": columns,
+        "rows": rows,
+        "rowid": rowid,
+        "changes": changes,
+        "bad_query_error": bad,
+    }))
+}
+
+async fn sql_tx() -> Reply {
+    let run = async {
+        let conn = Connection::open_default().await.map_err(|e| format!("{e:?}"))?;
+        for stmt in [
+            "CREATE TABLE IF NOT EXISTS probe_tx (v INTEGER)",
+            "BEGIN",
+            "INSERT INTO probe_tx (v) VALUES (1)",
+            "INSERT INTO probe_tx (v) VALUES (2)",
+            "COMMIT",
+        ] {
+            conn.execute(stmt, [])
+                .await
+                .map_err(|e| format!("{stmt}: {e:?}"))?
+                .collect()
+                .await
+                .map_err(|e| format!("{stmt}: {e:?}"))?;
+        }
+        let rows = conn
+            .execute("SELECT count(*) FROM probe_tx", [])
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .collect()
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let count = rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(-1);
+        // Leave a transaction open: the host must roll it back when the connection is dropped.
+        for stmt in ["BEGIN", "INSERT INTO probe_tx (v) VALUES (99)"] {
+            conn.execute(stmt, [])
+                .await
+                .map_err(|e| format!("{stmt}: {e:?}"))?
+                .collect()
+                .await
+                .map_err(|e| format!("{stmt}: {e:?}"))?;
+        }
+        Ok::<_, String>(json!({ "count": count }))
+    };
+    match run.await {
+        Ok(v) => json_reply(StatusCode::OK, &v),
+        Err(e) => json_reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
+    }
+}
+
+async fn var(req: &Request) -> Reply {
+    let name = req
+        .headers()
+        .get("spin-path-match-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    match spin_sdk::variables::get(&name).await {
+        Ok(value) => json_reply(StatusCode::OK, &json!({ "value": value })),
+        Err(e) => json_reply(StatusCode::NOT_FOUND, &json!({ "error": format!("{e:?}") })),
+    }
+}
+
+fn big(query: &str) -> Reply {
+    let mib: usize = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("mb="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let (mut tx, body) = spin_sdk::http::body::stream::<bytes::Bytes>();
+    spin_sdk::wasip3::spawn(async move {
+        const CHUNK: usize = 64 * 1024;
+        for i in 0..(mib * 1024 * 1024 / CHUNK) {
+            // Every chunk is filled with its index so that the test can check order.
+            let chunk = bytes::Bytes::from(vec![(i % 251) as u8; CHUNK]);
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut resp = http::Response::new(spin_sdk::http::box_body(body));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/octet-stream"),
+    );
+    resp
+}

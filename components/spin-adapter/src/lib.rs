@@ -1,0 +1,153 @@
+//! What every Spin component of this app shares, so that a component's own file is only
+//! its routing table:
+//! - [`SpinDatabase`]: the core [`Database`] over Spin SQLite (`spin:sqlite@3.1.0`);
+//! - [`settings`]: core settings from Spin variables;
+//! - [`serve`]: Spin request → core request → handler → Spin response, with the
+//!   database opened and the schema ensured once per instance.
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use chat_core::db::{Database, DbError, Row, Value};
+use chat_core::http::{Request, Response};
+use chat_core::settings::{Settings, VARIABLE_NAMES};
+use chat_core::{Ctx, schema};
+use http_body_util::BodyExt;
+use spin_sdk::http::{HeaderMap, HeaderName, HeaderValue, IntoResponse, StatusCode};
+use spin_sdk::sqlite;
+use std::cell::Cell;
+
+/// The core database over one Spin SQLite connection.
+pub struct SpinDatabase {
+    connection: sqlite::Connection,
+}
+
+impl SpinDatabase {
+    /// Opens the `default` database.
+    pub async fn open_default() -> Result<Self, DbError> {
+        let connection = sqlite::Connection::open_default()
+            .await
+            .map_err(|error| DbError(error.to_string()))?;
+        Ok(Self { connection })
+    }
+}
+
+fn to_spin(value: &Value) -> sqlite::Value {
+    match value {
+        Value::Null => sqlite::Value::Null,
+        Value::Integer(number) => sqlite::Value::Integer(*number),
+        Value::Real(number) => sqlite::Value::Real(*number),
+        Value::Text(text) => sqlite::Value::Text(text.clone()),
+        Value::Blob(bytes) => sqlite::Value::Blob(bytes.clone()),
+    }
+}
+
+fn from_spin(value: sqlite::Value) -> Value {
+    match value {
+        sqlite::Value::Null => Value::Null,
+        sqlite::Value::Integer(number) => Value::Integer(number),
+        sqlite::Value::Real(number) => Value::Real(number),
+        sqlite::Value::Text(text) => Value::Text(text),
+        sqlite::Value::Blob(bytes) => Value::Blob(bytes),
+    }
+}
+
+#[async_trait(?Send)]
+impl Database for SpinDatabase {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let result = self
+            .connection
+            .execute(sql, params.iter().map(to_spin))
+            .await
+            .map_err(|error| DbError(error.to_string()))?;
+        let rows = result.collect().await.map_err(|error| DbError(error.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
+            .collect())
+    }
+
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        self.query(sql, params).await?;
+        Ok(self.connection.changes().await)
+    }
+}
+
+/// Reads the app's variables into [`Settings`] (missing ones take Open WebUI's defaults).
+pub async fn settings() -> Settings {
+    let mut values = Vec::with_capacity(VARIABLE_NAMES.len());
+    for name in VARIABLE_NAMES {
+        values.push((*name, spin_sdk::variables::get(*name).await.ok()));
+    }
+    Settings::from_lookup(|name| {
+        values
+            .iter()
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| value.clone())
+    })
+}
+
+thread_local! {
+    /// Set once this instance has checked the schema; Spin reuses instances.
+    static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Converts Spin's request into the core's (body fully read).
+pub async fn core_request(request: spin_sdk::http::Request) -> Result<Request, String> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map_err(|error| error.to_string())?.to_bytes().to_vec();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    Ok(Request::new(parts.method.as_str(), path_and_query, headers, body))
+}
+
+/// Converts the core's response into Spin's.
+pub fn spin_response(response: Response) -> impl IntoResponse {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut headers = HeaderMap::new();
+    for (name, value) in response.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.append(name, value);
+        }
+    }
+    (status, headers, spin_sdk::http::FullBody::new(bytes::Bytes::from(response.body)))
+}
+
+/// Runs one request: opens the database, ensures the schema (once per instance), builds
+/// the context and calls `route`, which maps the request onto core handlers.
+pub async fn serve<F>(request: spin_sdk::http::Request, route: F) -> impl IntoResponse
+where
+    F: AsyncFnOnce(&Ctx<'_>, &Request) -> Response,
+{
+    spin_response(handle(request, route).await)
+}
+
+async fn handle<F>(request: spin_sdk::http::Request, route: F) -> Response
+where
+    F: AsyncFnOnce(&Ctx<'_>, &Request) -> Response,
+{
+    let request = match core_request(request).await {
+        Ok(request) => request,
+        Err(error) => return Response::error(&chat_core::ApiError::bad_request(error)),
+    };
+    let db = match SpinDatabase::open_default().await {
+        Ok(db) => db,
+        Err(error) => {
+            eprintln!("{error}");
+            return Response::error(&chat_core::ApiError::new(503, "Database unavailable"));
+        }
+    };
+    if !SCHEMA_READY.get() {
+        if let Err(error) = schema::ensure(&db).await {
+            eprintln!("schema: {error}");
+            return Response::error(&chat_core::ApiError::new(503, "Database unavailable"));
+        }
+        SCHEMA_READY.set(true);
+    }
+    let settings = settings().await;
+    let ctx = Ctx::new(&db, &settings);
+    route(&ctx, &request).await
+}

@@ -1,0 +1,31 @@
+//! The native host: runs the HTTP components of a Spin manifest (`spin.toml`) the way
+//! `spin up` (Spin 4.1) does, on Wasmtime 48, with libSQL behind `spin:sqlite`.
+//!
+//! One module per job:
+//! - [`manifest`]: reading `spin.toml`;
+//! - [`router`]: Spin's HTTP routing rules;
+//! - [`http_trigger`]: the HTTP server, Spin's request headers, 404/500 behaviour;
+//! - [`runtime`]: engine, compilation, linking, instance reuse; [`cache`]: compiled artefacts;
+//! - [`sqlite`], [`variables`], [`outbound_http`]: the host side of what components import;
+//! - [`serve`]: wires them together for `host serve`.
+//!
+//! The binary (`src/main.rs`) is only the command line around [`serve::serve`].
+
+#![deny(missing_docs)]
+
+pub mod bindings;
+pub mod cache;
+pub mod http_trigger;
+pub mod manifest;
+pub mod outbound_http;
+pub mod router;
+pub mod runtime;
+pub mod serve;
+pub mod sqlite;
+pub mod variables;
+
+/// Converts a `wasmtime::Error` (which is not `std::error::Error` unless Wasmtime's `anyhow`
+/// feature is on) into an `anyhow::Error`, keeping the whole cause chain in the message.
+pub(crate) fn wasmtime_error(e: wasmtime::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e:?}")
+}

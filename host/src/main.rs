@@ -1,0 +1,130 @@
+//! `host`: the command line of the native host.
+//!
+//! `host serve` runs the components of a Spin manifest like `spin up` does:
+//!
+//! ```text
+//! host serve [--listen 127.0.0.1:3000] [--db .data/chats.db] [--manifest spin.toml]
+//!            [--var name=value]... [--cache-dir .data/cache]
+//!            [--max-instance-reuse-count N] [--max-instance-concurrent-reuse-count N]
+//! ```
+//!
+//! Logging goes through `tracing` (filter with `RUST_LOG`, default `info`). Ctrl-C or SIGTERM
+//! stops accepting connections, lets in-flight requests finish and exits 0.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use host::runtime::ReuseConfig;
+use host::serve::{ServeOptions, serve};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "host", version, about = "Runs the chat components like `spin up` does")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP components of a Spin manifest.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// SQLite/libSQL file behind the `default` database (its directory is created).
+    #[arg(long, default_value = ".data/chats.db")]
+    db: PathBuf,
+    /// The Spin manifest to run.
+    #[arg(long, default_value = "spin.toml")]
+    manifest: PathBuf,
+    /// Set an application variable (highest priority, before SPIN_VARIABLE_<NAME>).
+    #[arg(long = "var", visible_alias = "variable", value_name = "NAME=VALUE", value_parser = host::variables::parse_cli_var)]
+    vars: Vec<(String, String)>,
+    /// Where compiled components are cached.
+    #[arg(long, default_value = ".data/cache")]
+    cache_dir: PathBuf,
+    /// Requests one component instance serves before it is dropped (Spin's default: 128).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
+    max_instance_reuse_count: u64,
+    /// Requests one component instance serves concurrently (Spin's default: 16).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    max_instance_concurrent_reuse_count: u64,
+    /// Seconds an idle instance is kept for reuse (Spin's default: 1).
+    #[arg(long, default_value_t = 1.0)]
+    idle_instance_timeout: f64,
+    /// Seconds a request may take to produce its response (default: no limit).
+    #[arg(long)]
+    request_timeout: Option<f64>,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(run_serve(args)),
+    }
+}
+
+async fn run_serve(args: ServeArgs) -> Result<()> {
+    let seconds = |s: f64| Duration::try_from_secs_f64(s).map_err(|e| anyhow::anyhow!("{e}"));
+    let opts = ServeOptions {
+        listen: args.listen,
+        db: args.db,
+        manifest: args.manifest,
+        vars: args.vars.into_iter().collect(),
+        cache_dir: args.cache_dir,
+        reuse: ReuseConfig {
+            max_instance_reuse_count: usize::try_from(args.max_instance_reuse_count)?,
+            max_instance_concurrent_reuse_count: usize::try_from(
+                args.max_instance_concurrent_reuse_count,
+            )?,
+            idle_instance_timeout: seconds(args.idle_instance_timeout)?,
+            request_timeout: args.request_timeout.map(seconds).transpose()?,
+        },
+    };
+    serve(opts, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

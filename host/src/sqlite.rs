@@ -1,0 +1,491 @@
+//! `spin:sqlite@3.1.0` backed by the `libsql` crate.
+//!
+//! - Database labels: a component may open only the labels listed in its `sqlite_databases`
+//!   (else `access-denied`); `default` is the `--db` file; any other label is `no-such-database`.
+//! - Each database is opened once (`libsql::Database` is not `Clone`, so it lives in an `Arc`)
+//!   and hands out connections from a small pool instead of calling `connect()` per `open`.
+//!   Every new connection gets `busy_timeout = 5 s` and `synchronous = NORMAL`; the database is
+//!   switched to WAL once, at startup. Foreign keys stay off, as in Open WebUI on SQLite.
+//! - A `connection` resource holds one pooled connection for its whole life, so a component's
+//!   `BEGIN … COMMIT` sequence runs on one SQLite connection. When the resource is dropped (or
+//!   its store is, e.g. after a trap) an open transaction is rolled back and the connection
+//!   goes back to the pool.
+//! - SQLite calls block, so they run on tokio's blocking pool, never on the async workers.
+//!   `execute-async` (what spin-sdk 7 calls) streams rows to the guest through a bounded
+//!   channel while the statement is still stepping; its final `future` carries the statement's
+//!   error, if any, after the last row.
+
+use crate::bindings::spin::sqlite::sqlite::{self as wit, Error, QueryResult, RowResult, Value};
+use crate::runtime::HostState;
+use anyhow::{Context as _, Result};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use wasmtime::StoreContextMut;
+use wasmtime::component::{
+    Accessor, Destination, FutureReader, HasData, Linker, Resource, ResourceTable, StreamProducer,
+    StreamReader, StreamResult, VecBuffer,
+};
+
+/// Idle connections kept per database.
+const MAX_IDLE_CONNECTIONS: usize = 16;
+/// How long SQLite waits on a locked database before answering `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Rows buffered between the stepping statement and a slow guest reader.
+const ROW_CHANNEL_CAPACITY: usize = 256;
+/// Rows handed to the guest per stream read, at most.
+const ROWS_PER_READ: usize = 128;
+
+/// The databases this process serves, by label.
+#[derive(Default)]
+pub struct SqliteDatabases {
+    by_label: HashMap<String, Arc<DbPool>>,
+}
+
+impl SqliteDatabases {
+    /// Opens `path` as the `default` database (creating the file if needed).
+    pub async fn open_default(path: &Path) -> Result<Self> {
+        let pool = DbPool::open_local("default", path).await?;
+        let mut by_label = HashMap::new();
+        by_label.insert("default".to_string(), pool);
+        Ok(Self { by_label })
+    }
+
+    fn get(&self, label: &str) -> Option<Arc<DbPool>> {
+        self.by_label.get(label).cloned()
+    }
+}
+
+/// One database and its idle connections.
+pub struct DbPool {
+    label: String,
+    db: libsql::Database,
+    idle: Mutex<Vec<libsql::Connection>>,
+}
+
+impl DbPool {
+    async fn open_local(label: &str, path: &Path) -> Result<Arc<Self>> {
+        let path = path.to_path_buf();
+        let label = label.to_string();
+        tokio::task::spawn_blocking(move || {
+            futures::executor::block_on(async move {
+                let db = libsql::Builder::new_local(&path)
+                    .build()
+                    .await
+                    .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+                let pool = Arc::new(Self {
+                    label,
+                    db,
+                    idle: Mutex::new(Vec::new()),
+                });
+                let conn = pool.new_connection().await?;
+                // `journal_mode` is stored in the database file: setting it once is enough.
+                let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
+                while rows.next().await?.is_some() {}
+                drop(rows);
+                pool.release(conn);
+                Ok(pool)
+            })
+        })
+        .await?
+    }
+
+    /// A fresh connection with the per-connection settings applied.
+    async fn new_connection(&self) -> Result<libsql::Connection, libsql::Error> {
+        let conn = self.db.connect()?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mut rows = conn.query("PRAGMA synchronous=NORMAL", ()).await?;
+        while rows.next().await?.is_some() {}
+        Ok(conn)
+    }
+
+    /// Takes an idle connection or opens a new one. Blocking: call from the blocking pool.
+    fn acquire_blocking(self: &Arc<Self>) -> Result<PooledConnection, libsql::Error> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => futures::executor::block_on(self.new_connection())?,
+        };
+        Ok(PooledConnection {
+            conn,
+            pool: self.clone(),
+        })
+    }
+
+    /// Puts a connection back, rolling back whatever transaction it was left in.
+    /// Blocking: call from the blocking pool (or when no runtime is around).
+    fn release(&self, conn: libsql::Connection) {
+        if !conn.is_autocommit() {
+            if let Err(e) = futures::executor::block_on(conn.execute("ROLLBACK", ())) {
+                tracing::warn!(database = %self.label, "rollback of an abandoned transaction failed, closing the connection: {e}");
+                return;
+            }
+            tracing::debug!(database = %self.label, "rolled back a transaction left open by a component");
+        }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE_CONNECTIONS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A connection borrowed from a [`DbPool`]; it goes back when the last reference drops.
+pub struct PooledConnection {
+    conn: libsql::Connection,
+    pool: Arc<DbPool>,
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        let conn = self.conn.clone();
+        let pool = self.pool.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                // A ROLLBACK may have to wait for the file lock: not on an async worker.
+                drop(handle.spawn_blocking(move || pool.release(conn)));
+            }
+            Err(_) => pool.release(conn),
+        }
+    }
+}
+
+/// The host representation of a guest's `connection` resource.
+///
+/// Statements running on a blocking thread hold their own reference, so the connection is
+/// returned to the pool only once the resource is dropped *and* they are finished.
+pub struct SqliteConnection {
+    inner: Arc<PooledConnection>,
+}
+
+/// The per-store `spin:sqlite` state.
+pub struct SqliteCtx {
+    allowed: Arc<HashSet<String>>,
+    databases: Arc<SqliteDatabases>,
+    table: ResourceTable,
+}
+
+impl SqliteCtx {
+    /// State for a component allowed to open `allowed` databases.
+    pub fn new(allowed: Arc<HashSet<String>>, databases: Arc<SqliteDatabases>) -> Self {
+        Self {
+            allowed,
+            databases,
+            table: ResourceTable::new(),
+        }
+    }
+
+    fn pool_for(&self, label: &str) -> Result<Arc<DbPool>, Error> {
+        if !self.allowed.contains(label) {
+            return Err(Error::AccessDenied);
+        }
+        self.databases.get(label).ok_or(Error::NoSuchDatabase)
+    }
+
+    fn connection(&self, r: &Resource<SqliteConnection>) -> Result<Arc<PooledConnection>, Error> {
+        self.table
+            .get(r)
+            .map(|c| c.inner.clone())
+            .map_err(|_| Error::InvalidConnection)
+    }
+
+    fn push(&mut self, conn: PooledConnection) -> wasmtime::Result<Resource<SqliteConnection>> {
+        Ok(self.table.push(SqliteConnection {
+            inner: Arc::new(conn),
+        })?)
+    }
+}
+
+fn io_error(e: libsql::Error) -> Error {
+    match e {
+        libsql::Error::SqliteFailure(_, msg) => Error::Io(msg),
+        other => Error::Io(other.to_string()),
+    }
+}
+
+fn to_libsql(v: Value) -> libsql::Value {
+    match v {
+        Value::Integer(i) => libsql::Value::Integer(i),
+        Value::Real(r) => libsql::Value::Real(r),
+        Value::Text(t) => libsql::Value::Text(t),
+        Value::Blob(b) => libsql::Value::Blob(b),
+        Value::Null => libsql::Value::Null,
+    }
+}
+
+fn from_libsql(v: libsql::Value) -> Value {
+    match v {
+        libsql::Value::Integer(i) => Value::Integer(i),
+        libsql::Value::Real(r) => Value::Real(r),
+        libsql::Value::Text(t) => Value::Text(t),
+        libsql::Value::Blob(b) => Value::Blob(b),
+        libsql::Value::Null => Value::Null,
+    }
+}
+
+fn convert_row(row: &libsql::Row, columns: i32) -> Result<RowResult, Error> {
+    let values = (0..columns)
+        .map(|i| row.get_value(i).map(from_libsql).map_err(io_error))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RowResult { values })
+}
+
+/// Opens a connection for `label` on the blocking pool.
+async fn open_connection(pool: Result<Arc<DbPool>, Error>) -> Result<PooledConnection, Error> {
+    let pool = pool?;
+    tokio::task::spawn_blocking(move || pool.acquire_blocking().map_err(io_error))
+        .await
+        .unwrap_or_else(|e| Err(Error::Io(format!("open failed: {e}"))))
+}
+
+/// Runs a statement to completion on the blocking pool (the `execute` sync variant).
+async fn query_all(
+    conn: Arc<PooledConnection>,
+    sql: String,
+    params: Vec<Value>,
+) -> Result<QueryResult, Error> {
+    tokio::task::spawn_blocking(move || {
+        futures::executor::block_on(async move {
+            let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
+            let mut rows = conn.conn.query(&sql, params).await.map_err(io_error)?;
+            let n = rows.column_count();
+            let columns = column_names(&rows);
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().await.map_err(io_error)? {
+                out.push(convert_row(&row, n)?);
+            }
+            Ok(QueryResult { columns, rows: out })
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::Io(format!("query failed: {e}"))))
+}
+
+fn column_names(rows: &libsql::Rows) -> Vec<String> {
+    (0..rows.column_count())
+        .map(|i| rows.column_name(i).unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A statement stepping on a blocking thread, feeding rows into a channel.
+struct StreamingQuery {
+    columns: Vec<String>,
+    rows: mpsc::Receiver<RowResult>,
+    done: oneshot::Receiver<Result<(), Error>>,
+}
+
+/// Starts a statement; resolves once it is prepared (with its column names) or has failed.
+async fn query_streaming(
+    conn: Arc<PooledConnection>,
+    sql: String,
+    params: Vec<Value>,
+) -> Result<StreamingQuery, Error> {
+    let (columns_tx, columns_rx) = oneshot::channel();
+    let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);
+    let (done_tx, done_rx) = oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        futures::executor::block_on(async move {
+            let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
+            let mut rows = match conn.conn.query(&sql, params).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = columns_tx.send(Err(io_error(e)));
+                    return;
+                }
+            };
+            let n = rows.column_count();
+            if columns_tx.send(Ok(column_names(&rows))).is_err() {
+                return;
+            }
+            let result = loop {
+                match rows.next().await {
+                    Ok(Some(row)) => match convert_row(&row, n) {
+                        Ok(r) => {
+                            // The guest dropped the stream: stop stepping, nothing to report.
+                            if rows_tx.blocking_send(r).is_err() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) => break Err(e),
+                    },
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(io_error(e)),
+                }
+            };
+            drop(rows_tx);
+            drop(rows);
+            let _ = done_tx.send(result);
+            // `conn` (the pool reference) drops here, after the statement is finalized.
+        })
+    });
+    let columns = columns_rx
+        .await
+        .unwrap_or_else(|_| Err(Error::Io("query task ended unexpectedly".to_string())))?;
+    Ok(StreamingQuery {
+        columns,
+        rows: rows_rx,
+        done: done_rx,
+    })
+}
+
+/// Feeds a guest `stream<row-result>` from the channel a [`StreamingQuery`] fills.
+struct RowProducer {
+    rows: mpsc::Receiver<RowResult>,
+}
+
+impl<D> StreamProducer<D> for RowProducer {
+    type Item = RowResult;
+    type Buffer = VecBuffer<RowResult>;
+
+    fn poll_produce<'a>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        store: StoreContextMut<'a, D>,
+        mut dst: Destination<'a, Self::Item, Self::Buffer>,
+        finish: bool,
+    ) -> Poll<wasmtime::Result<StreamResult>> {
+        // A zero-length read only asks "ready?": say yes without buffering anything.
+        if dst.remaining(store) == Some(0) {
+            return Poll::Ready(Ok(StreamResult::Completed));
+        }
+        let mut batch = Vec::new();
+        match self.get_mut().rows.poll_recv_many(cx, &mut batch, ROWS_PER_READ) {
+            Poll::Ready(0) => Poll::Ready(Ok(StreamResult::Dropped)),
+            Poll::Ready(_) => {
+                dst.set_buffer(batch.into());
+                Poll::Ready(Ok(StreamResult::Completed))
+            }
+            Poll::Pending if finish => Poll::Ready(Ok(StreamResult::Cancelled)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Marker tying the `spin:sqlite` bindings to [`SqliteCtx`] in the store.
+pub struct Sqlite;
+
+impl HasData for Sqlite {
+    type Data<'a> = &'a mut SqliteCtx;
+}
+
+/// Adds `spin:sqlite@3.1.0` to the linker.
+pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    wit::add_to_linker::<HostState, Sqlite>(linker, |s| &mut s.sqlite)
+}
+
+impl wit::Host for &mut SqliteCtx {}
+
+impl wit::HostConnection for &mut SqliteCtx {
+    async fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConnection>, Error>> {
+        match open_connection(self.pool_for(&database)).await {
+            Ok(conn) => Ok(Ok(self.push(conn)?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    async fn execute(
+        &mut self,
+        connection: Resource<SqliteConnection>,
+        statement: String,
+        parameters: Vec<Value>,
+    ) -> wasmtime::Result<Result<QueryResult, Error>> {
+        let conn = match self.connection(&connection) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(query_all(conn, statement, parameters).await)
+    }
+
+    async fn last_insert_rowid(
+        &mut self,
+        connection: Resource<SqliteConnection>,
+    ) -> wasmtime::Result<i64> {
+        Ok(self.connection(&connection)?.conn.last_insert_rowid())
+    }
+
+    async fn changes(&mut self, connection: Resource<SqliteConnection>) -> wasmtime::Result<u64> {
+        Ok(self.connection(&connection)?.conn.changes())
+    }
+
+    async fn drop(&mut self, connection: Resource<SqliteConnection>) -> wasmtime::Result<()> {
+        // Dropping the last reference returns the connection to the pool (see `PooledConnection`).
+        self.table.delete(connection)?;
+        Ok(())
+    }
+}
+
+impl<T: Send> wit::HostConnectionWithStore<T> for Sqlite {
+    async fn open_async(
+        accessor: &Accessor<T, Self>,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConnection>, Error>> {
+        let pool = accessor.with(|mut a| a.get().pool_for(&database));
+        match open_connection(pool).await {
+            Ok(conn) => Ok(Ok(accessor.with(|mut a| a.get().push(conn))?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    async fn execute_async(
+        accessor: &Accessor<T, Self>,
+        connection: Resource<SqliteConnection>,
+        statement: String,
+        parameters: Vec<Value>,
+    ) -> wasmtime::Result<
+        Result<
+            (
+                Vec<String>,
+                StreamReader<RowResult>,
+                FutureReader<Result<(), Error>>,
+            ),
+            Error,
+        >,
+    > {
+        let conn = match accessor.with(|mut a| a.get().connection(&connection)) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let query = match query_streaming(conn, statement, parameters).await {
+            Ok(q) => q,
+            Err(e) => return Ok(Err(e)),
+        };
+        let StreamingQuery {
+            columns,
+            rows,
+            done,
+        } = query;
+        let (stream, future) = accessor.with(|mut a| -> wasmtime::Result<_> {
+            let stream = StreamReader::new(&mut a, RowProducer { rows })?;
+            let future = FutureReader::new(&mut a, async move {
+                Ok::<_, wasmtime::Error>(done.await.unwrap_or_else(|_| {
+                    Err(Error::Io("query task ended unexpectedly".to_string()))
+                }))
+            })?;
+            Ok((stream, future))
+        })?;
+        Ok(Ok((columns, stream, future)))
+    }
+
+    async fn last_insert_rowid_async(
+        accessor: &Accessor<T, Self>,
+        connection: Resource<SqliteConnection>,
+    ) -> wasmtime::Result<i64> {
+        let conn = accessor.with(|mut a| a.get().connection(&connection))?;
+        Ok(conn.conn.last_insert_rowid())
+    }
+
+    async fn changes_async(
+        accessor: &Accessor<T, Self>,
+        connection: Resource<SqliteConnection>,
+    ) -> wasmtime::Result<u64> {
+        let conn = accessor.with(|mut a| a.get().connection(&connection))?;
+        Ok(conn.conn.changes())
+    }
+}

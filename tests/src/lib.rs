@@ -1,0 +1,265 @@
+//! Test support: starts the real host binary with the real release `.wasm` components on a
+//! free loopback port and a temporary database, and offers small HTTP helpers.
+//!
+//! Build first (scripts/test does): `cargo build --release --target wasm32-wasip2 -p auths
+//! -p chats -p chat` and `cargo build -p host`.
+
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The secret every test server signs tokens with.
+pub const SECRET: &str = "test-secret-0123456789";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn host_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("CHATS_HOST_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| repo_root().join("target"), PathBuf::from);
+    target.join("debug").join("host")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or(0)
+}
+
+/// A running host process; killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The database file.
+    pub db_path: PathBuf,
+    _dir: TempDir,
+    client: reqwest::Client,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Creates a fresh directory under the system temp dir.
+    pub fn new(prefix: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Server {
+    /// Starts a server with the default variables.
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with extra `--var name=value` settings.
+    pub async fn start_with(vars: &[(&str, &str)]) -> Self {
+        let dir = TempDir::new("chats-test");
+        let db_path = dir.0.join("chats.db");
+        let port = free_port();
+        let mut command = Command::new(host_binary());
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--db")
+            .arg(&db_path)
+            .arg("--manifest")
+            .arg(repo_root().join("spin.toml"))
+            .arg("--cache-dir")
+            .arg(repo_root().join("target").join("component-cache"))
+            .env("SPIN_VARIABLE_WEBUI_SECRET_KEY", SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in vars {
+            command.arg("--var").arg(format!("{name}={value}"));
+        }
+        let child = command.spawn().unwrap_or_else(|error| {
+            panic!("could not start {:?}: {error} (build it with `cargo build -p host`)", host_binary())
+        });
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            db_path,
+            _dir: dir,
+            client: reqwest::Client::new(),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self.client.get(format!("{}/api/v1/auths/", self.base)).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("host did not become ready on {}", self.base);
+    }
+
+    /// Sends a request; `token` goes into `Authorization: Bearer`.
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request failed")).await
+    }
+
+    /// Sends a raw body with a JSON content type.
+    pub async fn send_raw(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Reply::from(request.send().await.expect("request failed")).await
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send("GET", path, Some(token), None).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send("POST", path, Some(token), Some(body)).await
+    }
+
+    /// Signs up a user; returns the signup response body.
+    pub async fn signup(&self, name: &str, email: &str) -> Value {
+        let reply = self
+            .send("POST", "/api/v1/auths/signup", None, Some(json!({"name": name, "email": email, "password": "Passw0rd!"})))
+            .await;
+        assert_eq!(reply.status, 200, "signup failed: {}", reply.body);
+        reply.body
+    }
+
+    /// Signs up the first user (admin) and adds a `user`-role account; returns
+    /// `(admin_token, user_token, user_id)`.
+    pub async fn admin_and_user(&self) -> (String, String, String) {
+        let admin = self.signup("Admin", "admin@example.com").await;
+        let admin_token = admin["token"].as_str().unwrap_or_default().to_owned();
+        let added = self
+            .post(
+                "/api/v1/auths/add",
+                &admin_token,
+                json!({"name": "Alice", "email": "alice@example.com", "password": "Passw0rd!", "role": "user"}),
+            )
+            .await;
+        assert_eq!(added.status, 200, "add user failed: {}", added.body);
+        (
+            admin_token,
+            added.body["token"].as_str().unwrap_or_default().to_owned(),
+            added.body["id"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Adds another `user`-role account through the admin; returns `(token, id)`.
+    pub async fn add_user(&self, admin_token: &str, name: &str, email: &str) -> (String, String) {
+        let added = self
+            .post(
+                "/api/v1/auths/add",
+                admin_token,
+                json!({"name": name, "email": email, "password": "Passw0rd!", "role": "user"}),
+            )
+            .await;
+        assert_eq!(added.status, 200, "add user failed: {}", added.body);
+        (
+            added.body["token"].as_str().unwrap_or_default().to_owned(),
+            added.body["id"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Opens the server's database file for assertions.
+    pub async fn db(&self) -> libsql::Connection {
+        let database = libsql::Builder::new_local(&self.db_path).build().await.expect("open db");
+        database.connect().expect("connect")
+    }
+
+    /// Runs a query on the database and returns the rows as JSON arrays of values.
+    pub async fn rows(&self, sql: &str, params: Vec<libsql::Value>) -> Vec<Vec<Value>> {
+        let connection = self.db().await;
+        let mut rows = connection.query(sql, params).await.expect("query");
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.expect("row") {
+            let mut values = Vec::new();
+            for index in 0..row.column_count() {
+                values.push(match row.get_value(index).expect("value") {
+                    libsql::Value::Null => Value::Null,
+                    libsql::Value::Integer(number) => json!(number),
+                    libsql::Value::Real(number) => json!(number),
+                    libsql::Value::Text(text) => json!(text),
+                    libsql::Value::Blob(bytes) => json!(bytes),
+                });
+            }
+            out.push(values);
+        }
+        out
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response: status, headers and the body parsed as JSON (or as a string).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body as JSON, or a JSON string holding the raw text when it is not JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self { status, headers, body }
+    }
+
+    /// Asserts an Open WebUI error answer: status and exact `detail`.
+    pub fn assert_error(&self, status: u16, detail: &str) {
+        assert_eq!(self.status, status, "unexpected status, body {}", self.body);
+        assert_eq!(self.body, json!({"detail": detail}), "unexpected body");
+    }
+}
