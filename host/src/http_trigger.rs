@@ -17,7 +17,6 @@
 use crate::router::{RouteMatch, Router};
 use crate::runtime::Runtime;
 use anyhow::Result;
-use bytes::Bytes;
 use futures::future::Either;
 use http::header::{CONNECTION, HOST, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
@@ -89,6 +88,7 @@ impl HttpTrigger {
         if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
             tracing::warn!("shutdown grace period over; dropping remaining connections");
         }
+        self.runtime.begin_shutdown();
         Ok(())
     }
 
@@ -245,11 +245,4 @@ fn prepare_request(
         .map_err(wasmtime_wasi_http::Error::from)
         .boxed_unsync();
     Ok(Request::from_parts(parts, body))
-}
-
-/// A full body from bytes (used by tests and simple responses).
-pub fn full_body(bytes: impl Into<Bytes>) -> WasiBody {
-    http_body_util::Full::new(bytes.into())
-        .map_err(|never| match never {})
-        .boxed_unsync()
 }

@@ -372,6 +372,6 @@ mod tests {
 
         assert!(parse_entry("localhost").is_err());
         assert!(parse_entry("http://a*b.com").is_err());
-        assert!(AllowedHosts::default().allows("http", "x", None) == false);
+        assert!(!AllowedHosts::default().allows("http", "x", None));
     }
 }

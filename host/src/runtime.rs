@@ -24,6 +24,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use wasmtime::component::{GuestTaskId, Linker, ResourceTable};
@@ -123,6 +124,7 @@ impl ComponentTemplate {
 
 /// The [`HandlerState`] of one component: how to make a new worker (store + instance).
 pub struct ComponentHandler {
+    shutting_down: Arc<AtomicBool>,
     engine: Engine,
     pre: ServicePre<HostState>,
     template: ComponentTemplate,
@@ -147,6 +149,7 @@ impl HandlerState for ComponentHandler {
                 sleep: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             },
             state: Worker {
+                shutting_down: self.shutting_down.clone(),
                 component_id: self.template.id.clone(),
                 reuse: self.reuse,
             },
@@ -186,6 +189,7 @@ impl WorkerExpiration for Expiration {
 
 /// Per-worker policy: how many requests to take, and logging when the worker ends.
 pub struct Worker {
+    shutting_down: Arc<AtomicBool>,
     component_id: Arc<str>,
     reuse: ReuseConfig,
 }
@@ -218,7 +222,13 @@ impl WorkerState for Worker {
 
     fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
         if let Err(e) = result {
-            tracing::error!(component = %self.component_id, "component instance failed: {e:?}");
+            if self.shutting_down.load(Ordering::Relaxed) {
+                // Idle workers are simply dropped with the tokio runtime at exit, which the
+                // handler reports as a panic: not worth an error line.
+                tracing::debug!(component = %self.component_id, "instance dropped at shutdown: {e:?}");
+            } else {
+                tracing::error!(component = %self.component_id, "component instance failed: {e:?}");
+            }
         }
         drop(store);
     }
@@ -236,6 +246,7 @@ pub struct RuntimeConfig {
 /// All components of the application, ready to serve.
 pub struct Runtime {
     handlers: HashMap<String, ProxyHandler<ComponentHandler>>,
+    shutting_down: Arc<AtomicBool>,
 }
 
 /// The engine configuration every component is compiled and run with.
@@ -271,6 +282,7 @@ impl Runtime {
         crate::sqlite::add_to_linker(&mut linker).map_err(crate::wasmtime_error)?;
         crate::variables::add_to_linker(&mut linker).map_err(crate::wasmtime_error)?;
 
+        let shutting_down = Arc::new(AtomicBool::new(false));
         let mut handlers = HashMap::new();
         for (id, decl) in &manifest.components {
             let path = manifest
@@ -304,6 +316,7 @@ impl Runtime {
             handlers.insert(
                 id.clone(),
                 ProxyHandler::new(ComponentHandler {
+                    shutting_down: shutting_down.clone(),
                     engine: engine.clone(),
                     pre,
                     template,
@@ -311,7 +324,15 @@ impl Runtime {
                 }),
             );
         }
-        Ok(Self { handlers })
+        Ok(Self {
+            handlers,
+            shutting_down,
+        })
+    }
+
+    /// Marks the process as stopping: instances dropped from now on are not errors.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
     }
 
     /// Hands a request to a component. Errors (instantiation failure, trap, timeout) mean 500.

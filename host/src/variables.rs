@@ -16,7 +16,7 @@ use crate::bindings::spin::variables::variables::{self as wit, Error};
 use crate::manifest::Manifest;
 use crate::runtime::HostState;
 use anyhow::{Context, Result, bail};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use wasmtime::component::{Accessor, HasData, Linker};
 
@@ -217,15 +217,6 @@ pub fn parse_cli_var(s: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("expected name=value, got {s:?}"))?;
     Ok((k.trim().to_string(), v.to_string()))
-}
-
-/// Exposed for the startup summary: how many variables each component declares.
-pub fn summary(resolved: &ResolvedVariables) -> BTreeMap<String, usize> {
-    resolved
-        .by_component
-        .iter()
-        .map(|(k, v)| (k.clone(), v.values.len()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Creates the tables the service uses, idempotently.
 //!
-//! The tables are Open WebUI 0.12.4's own (`schema/openwebui.sql`), created only where
-//! missing, so an existing Open WebUI database is served as it is. Our own objects carry
-//! the `chatsvc_` prefix.
+//! On an empty database we create Open WebUI 0.12.4's complete schema and its Alembic
+//! revision (`schema/openwebui.sql`), so Open WebUI itself can later run on the same file.
+//! On a database Open WebUI created (it has `alembic_version`) we create nothing of theirs
+//! and serve it as it is. Our own objects carry the `chatsvc_` prefix.
 
 use crate::db::{Database, DbError};
 
-/// Open WebUI's DDL for the tables we touch.
+/// Open WebUI's complete DDL plus its Alembic head row.
 pub const OPENWEBUI_SCHEMA: &str = include_str!("schema/openwebui.sql");
 
 /// Our own objects (migration bookkeeping).
@@ -23,7 +24,13 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
     {
         return Ok(());
     }
-    db.execute_script(OPENWEBUI_SCHEMA).await?;
+    let owned_by_open_webui = !db
+        .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'", &[])
+        .await?
+        .is_empty();
+    if !owned_by_open_webui {
+        db.execute_script(OPENWEBUI_SCHEMA).await?;
+    }
     db.execute_script(SERVICE_SCHEMA).await?;
     db.execute(
         "INSERT OR IGNORE INTO chatsvc_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
@@ -31,4 +38,29 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
     )
     .await?;
     Ok(())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::db::LibsqlDatabase;
+
+    #[tokio::test]
+    async fn creates_open_webui_schema_once_and_leaves_theirs_alone() {
+        let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        let tables = db.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", &[]).await.unwrap_or_default();
+        assert_eq!(tables[0].int(0), 49, "Open WebUI's 48 tables and ours");
+        let revision = db.query("SELECT version_num FROM alembic_version", &[]).await.unwrap_or_default();
+        assert_eq!(revision[0].text(0), "0bd252b206fb");
+
+        // An Open WebUI database (alembic_version present) gets only our own table.
+        let theirs = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        theirs.execute_script("CREATE TABLE alembic_version (version_num TEXT);\nCREATE TABLE chat (id TEXT);\n").await.unwrap_or_else(|e| panic!("{e}"));
+        ensure(&theirs).await.unwrap_or_else(|e| panic!("{e}"));
+        let names = theirs.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", &[]).await.unwrap_or_default();
+        let names: Vec<String> = names.iter().map(|row| row.text(0)).collect();
+        assert_eq!(names, ["alembic_version", "chat", "chatsvc_migrations"]);
+    }
 }

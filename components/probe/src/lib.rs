@@ -1,11 +1,13 @@
 //! `probe`: a tiny spin-sdk 7 component used by the host's integration tests.
 //!
 //! It exists to observe, from inside a component, what the host provides:
-//! - `GET /probe/...` echoes the method, path and every `spin-*` header as JSON;
+//! - `GET /probe/...` echoes the method, path and every `spin-*` header as JSON (with
+//!   `?open=<label>` it also reports what opening that SQLite database gives);
 //! - `/probe/sql` writes and reads back one row holding every SQLite value type;
 //! - `/probe/sqltx` runs a BEGIN / INSERT / COMMIT sequence on one connection;
 //! - `/probe/var/:name` returns the value of a Spin variable (or the error);
 //! - `/probe/trap` panics, so the host must answer 500 and carry on;
+//! - `/probe/fetch?url=U` makes an outbound GET to `U` and reports status and body (or error);
 //! - `/probe/big?mb=N` streams an N MiB body (default 8) in 64 KiB chunks.
 //!
 //! It is a test fixture: no other component depends on it and `spin.toml` does not list it.
@@ -30,8 +32,9 @@ async fn handle(req: Request) -> impl IntoResponse {
         "/probe/sqltx" => sql_tx().await,
         "/probe/trap" => panic!("probe: deliberate trap"),
         "/probe/big" => big(req.uri().query().unwrap_or_default()),
+        "/probe/fetch" => fetch(req.uri().query().unwrap_or_default()).await,
         _ if route == "/probe/var/:name" => var(&req).await,
-        _ => echo(&req),
+        _ => echo(&req).await,
     }
 }
 
@@ -52,7 +55,19 @@ fn http_body_util_full(text: String) -> spin_sdk::http::BoxBody {
     spin_sdk::http::box_body(spin_sdk::http::FullBody::new(bytes::Bytes::from(text)))
 }
 
-fn echo(req: &Request) -> Reply {
+async fn echo(req: &Request) -> Reply {
+    // `?open=<label>` also tries to open that SQLite database and reports the outcome.
+    let open = match req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("open=")))
+    {
+        Some(label) => Some(match Connection::open(label).await {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("{e:?}"),
+        }),
+        None => None,
+    };
     let mut headers = Map::new();
     for (name, value) in req.headers() {
         if name.as_str().starts_with("spin-") {
@@ -67,6 +82,7 @@ fn echo(req: &Request) -> Reply {
         "path": req.uri().path(),
         "query": req.uri().query(),
         "headers": headers,
+        "open": open,
     });
     json_reply(StatusCode::OK, &body)
 }
@@ -221,4 +237,22 @@ fn big(query: &str) -> Reply {
         http::HeaderValue::from_static("application/octet-stream"),
     );
     resp
+}
+
+async fn fetch(query: &str) -> Reply {
+    use spin_sdk::http::body::IncomingBodyExt;
+    let Some(url) = query.split('&').find_map(|kv| kv.strip_prefix("url=")) else {
+        return json_reply(StatusCode::BAD_REQUEST, &json!({"error": "missing url"}));
+    };
+    match spin_sdk::http::get(url).await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let body = match resp.into_body().bytes().await {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => format!("body error: {e:?}"),
+            };
+            json_reply(StatusCode::OK, &json!({"status": status, "body": body}))
+        }
+        Err(e) => json_reply(StatusCode::BAD_GATEWAY, &json!({"error": format!("{e:?}")})),
+    }
 }

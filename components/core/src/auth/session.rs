@@ -6,7 +6,7 @@ use crate::config::{self, Config};
 use crate::context::{Ctx, new_id};
 use crate::db::transaction;
 use crate::error::{ApiError, ApiResult, E_INVALID_TOKEN, E_PROHIBITED};
-use crate::http::{Request, json_object_body};
+use crate::http::Request;
 use crate::permissions;
 use crate::settings::parse_duration_seconds;
 use crate::users::{self, User};
@@ -68,12 +68,7 @@ pub fn valid_email(email: &str) -> bool {
 
 /// Mints a session token for `user` with the configured expiry (`create_session_response`).
 pub async fn create_session(ctx: &Ctx<'_>, config: &Config, user: &User) -> ApiResult<Session> {
-    let stamp = ctx
-        .db
-        .query("SELECT session_stamp FROM auth WHERE id = ?", &[user.id.as_str().into()])
-        .await?
-        .first()
-        .and_then(|row| row.opt_text(0));
+    let stamp = session_stamp(ctx, &user.id).await?;
     let expires_in = parse_duration_seconds(&config.jwt_expiry);
     let expires_at = expires_in.map(|seconds| ctx.now + seconds as i64);
     let mut claims = Map::new();
@@ -101,6 +96,30 @@ pub async fn create_session(ctx: &Ctx<'_>, config: &Config, user: &User) -> ApiR
         "permissions": permissions::effective_permissions(ctx, config, &user.id).await?,
     });
     Ok(Session { token, expires_at, max_age: expires_in.map(|s| s as i64), body })
+}
+
+/// The token `/add` returns: only `{id, typ, session_stamp}` plus `exp`, `jti`, `iat`.
+async fn admin_added_token(ctx: &Ctx<'_>, config: &Config, user: &User) -> ApiResult<String> {
+    let stamp = session_stamp(ctx, &user.id).await?;
+    let mut claims = Map::new();
+    claims.insert("id".into(), json!(user.id));
+    claims.insert("typ".into(), json!("session"));
+    claims.insert("session_stamp".into(), json!(stamp));
+    if let Some(seconds) = parse_duration_seconds(&config.jwt_expiry) {
+        claims.insert("exp".into(), json!(ctx.now + seconds as i64));
+    }
+    claims.insert("jti".into(), json!(new_id()));
+    claims.insert("iat".into(), json!(ctx.now));
+    Ok(jwt::encode(&claims, &ctx.settings.secret_key))
+}
+
+async fn session_stamp(ctx: &Ctx<'_>, user_id: &str) -> ApiResult<Option<String>> {
+    Ok(ctx
+        .db
+        .query("SELECT session_stamp FROM auth WHERE id = ?", &[user_id.into()])
+        .await?
+        .first()
+        .and_then(|row| row.opt_text(0)))
 }
 
 /// Inserts the `auth` + `user` pair (Open WebUI's `insert_new_auth`) in one transaction.
@@ -171,7 +190,7 @@ async fn check_new_user(ctx: &Ctx<'_>, form: &NewUserForm) -> ApiResult<String> 
 /// `POST /api/v1/auths/signup`: the first user becomes admin and closes signup; later users
 /// get `ui.default_user_role` while `ui.enable_signup` is on, else 403.
 pub async fn signup(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Session> {
-    let form = json_object_body(&request.body)?;
+    let form = request.body()?.object()?;
     let config = config::load(ctx).await?;
     let has_users = !ctx.db.query("SELECT 1 FROM \"user\" LIMIT 1", &[]).await?.is_empty();
     if has_users && !config.enable_signup {
@@ -201,7 +220,7 @@ pub async fn signup(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Session> {
 
 /// `POST /api/v1/auths/signin`: email (case-insensitive) and password.
 pub async fn signin(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Session> {
-    let form = json_object_body(&request.body)?;
+    let form = request.body()?.object()?;
     let email = required_str(&form, "email")?.to_lowercase();
     let given = required_str(&form, "password")?;
     let rows = ctx
@@ -239,41 +258,41 @@ pub async fn session_user(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
     let profile = profile.first();
     let column = |index: usize| profile.map_or(Json::Null, |row| row.opt_text(index).map_or(Json::Null, Json::String));
     Ok(json!({
-        "token": token,
-        "token_type": "Bearer",
-        "expires_at": claims.get("exp").cloned().unwrap_or(Json::Null),
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "profile_image_url": user.profile_image_url,
-        "bio": column(0),
-        "gender": column(1),
-        "date_of_birth": column(2),
         "status_emoji": column(3),
         "status_message": column(4),
         "status_expires_at": profile.and_then(|row| row.opt_int(5)),
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "email": user.email,
+        "profile_image_url": user.profile_image_url,
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": claims.get("exp").cloned().unwrap_or(Json::Null),
         "permissions": permissions::effective_permissions(ctx, &config, &user.id).await?,
+        "bio": column(0),
+        "gender": column(1),
+        "date_of_birth": column(2),
     }))
 }
 
 /// `POST /api/v1/auths/add` (admin): creates a user with a role and returns its token.
 pub async fn add_user(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
     super::admin_user(ctx, request).await?;
-    let raw = json_object_body(&request.body)?;
+    let raw = request.body()?.object()?;
     let form = parse_new_user(&raw)?;
     let role = optional_str(&raw, "role", "pending")?;
     let hashed = check_new_user(ctx, &form).await?;
     let user = insert_user(ctx, &form.email.to_lowercase(), &hashed, &form.name, &form.profile_image_url, &role).await?;
     let config = config::load(ctx).await?;
-    let session = create_session(ctx, &config, &user).await?;
+    let token = admin_added_token(ctx, &config, &user).await?;
     Ok(json!({
-        "token": session.token,
-        "token_type": "Bearer",
         "id": user.id,
-        "email": user.email,
         "name": user.name,
         "role": user.role,
+        "email": user.email,
         "profile_image_url": format!("/api/v1/users/{}/profile/image", user.id),
+        "token": token,
+        "token_type": "Bearer",
     }))
 }

@@ -8,7 +8,7 @@ use crate::context::{Ctx, new_id};
 use crate::db::transaction;
 use crate::error::{ApiError, ApiResult, E_DEFAULT, E_NOT_FOUND, E_PROHIBITED};
 use crate::history;
-use crate::http::{Request, json_object_body};
+use crate::http::{Body, Request};
 use crate::messages;
 use crate::permissions;
 use crate::users::User;
@@ -26,9 +26,9 @@ pub struct ChatForm {
     pub raw: Map<String, Json>,
 }
 
-/// Parses ChatForm with pydantic's 422 errors.
-pub fn parse_chat_form(body: &[u8]) -> ApiResult<ChatForm> {
-    let raw = json_object_body(body)?;
+/// Validates a decoded body as ChatForm with pydantic's 422 errors.
+pub fn parse_chat_form(body: Body) -> ApiResult<ChatForm> {
+    let raw = body.object()?;
     let mut errors = Vec::new();
     let chat = match raw.get("chat") {
         Some(value @ Json::Object(_)) => value.clone(),
@@ -140,8 +140,9 @@ pub async fn insert(ctx: &Ctx<'_>, new: NewChat) -> ApiResult<Chat> {
 
 /// `POST /api/v1/chats/new`.
 pub async fn create(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
+    let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
-    let form = parse_chat_form(&request.body)?;
+    let form = parse_chat_form(body)?;
     if let Some(folder_id) = &form.folder_id
         && !has_folder_access(ctx.db, &user.id, folder_id, Permission::Write).await?
     {

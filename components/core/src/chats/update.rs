@@ -50,8 +50,9 @@ pub fn merge_chat(stored: &Json, incoming: &Map<String, Json>, owner: &str) -> J
 
 /// `POST /api/v1/chats/{id}`.
 pub async fn update_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Json> {
+    let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
-    let form = parse_chat_form(&request.body)?;
+    let form = parse_chat_form(body)?;
     let mut incoming = form.chat.as_object().cloned().unwrap_or_default();
     let existing = model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
     if existing.user_id != user.id {
