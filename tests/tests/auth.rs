@@ -136,32 +136,29 @@ async fn pyjwt_style_tokens_and_failure_matrix() {
     server.get("/api/v1/chats/", "sk-unknown").await.assert_error(401, chat_core::error::E_INVALID_TOKEN);
 }
 
-#[tokio::test]
-async fn api_keys_follow_the_enable_flag() {
-    let server = Server::start().await;
-    let (_admin, _user, user_id) = server.admin_and_user().await;
+/// Stores the key `sk-test` for a user, as Open WebUI's `POST /auths/api_key` would.
+async fn add_api_key(server: &Server, user_id: &str) {
     server
         .db()
         .await
         .execute(
             "INSERT INTO api_key (id, user_id, key, created_at, updated_at) VALUES ('k1', ?1, 'sk-test', 0, 0)",
-            [user_id.as_str()],
+            [user_id],
         )
         .await
         .expect("insert key");
+}
+
+#[tokio::test]
+async fn api_keys_follow_the_enable_flag() {
+    let server = Server::start().await;
+    let (_admin, _user, user_id) = server.admin_and_user().await;
+    add_api_key(&server, &user_id).await;
     server.get("/api/v1/chats/", "sk-test").await.assert_error(403, chat_core::error::E_API_KEY_NOT_ALLOWED);
 
     let enabled = Server::start_with(&[("enable_api_keys", "true"), ("user_permissions", r#"{"features":{"api_keys":true}}"#)]).await;
     let (_admin, _user, user_id) = enabled.admin_and_user().await;
-    enabled
-        .db()
-        .await
-        .execute(
-            "INSERT INTO api_key (id, user_id, key, created_at, updated_at) VALUES ('k1', ?1, 'sk-test', 0, 0)",
-            [user_id.as_str()],
-        )
-        .await
-        .expect("insert key");
+    add_api_key(&enabled, &user_id).await;
     let listed = enabled.get("/api/v1/chats/", "sk-test").await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.body, json!([]));

@@ -3,6 +3,7 @@
 use crate::chats::model::{self, Chat};
 use crate::context::Ctx;
 use crate::db::{Database, DbError};
+use crate::groups::MEMBER_GROUP_IDS;
 use crate::users::{self, User};
 use serde_json::{Value as Json, json};
 use std::collections::{HashMap, HashSet};
@@ -17,7 +18,8 @@ pub enum Permission {
 }
 
 impl Permission {
-    fn as_str(self) -> &'static str {
+    /// The value stored in `access_grant.permission`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Permission::Read => "read",
             Permission::Write => "write",
@@ -26,14 +28,16 @@ impl Permission {
 }
 
 /// Does `user` hold a grant with `permission` on the resource, directly, through `user:*`,
-/// or through one of their groups?
+/// or through one of their groups (inherited ones included, as `AccessGrants.has_access`)?
 pub async fn has_grant(db: &dyn Database, user_id: &str, resource_type: &str, resource_id: &str, permission: Permission) -> Result<bool, DbError> {
     let rows = db
         .query(
-            "SELECT 1 FROM access_grant WHERE resource_type = ? AND resource_id = ? AND permission = ? AND ( \
-               (principal_type = 'user' AND principal_id IN ('*', ?)) OR \
-               (principal_type = 'group' AND principal_id IN (SELECT group_id FROM group_member WHERE user_id = ?)) \
-             ) LIMIT 1",
+            &format!(
+                "SELECT 1 FROM access_grant WHERE resource_type = ? AND resource_id = ? AND permission = ? AND ( \
+                   (principal_type = 'user' AND principal_id IN ('*', ?)) OR \
+                   (principal_type = 'group' AND principal_id IN ({MEMBER_GROUP_IDS})) \
+                 ) LIMIT 1"
+            ),
             &[resource_type.into(), resource_id.into(), permission.as_str().into(), user_id.into(), user_id.into()],
         )
         .await?;
@@ -170,5 +174,39 @@ pub fn for_each_message(chat: &mut Json, mut visit: impl FnMut(&mut Json)) {
     }
     if let Some(Json::Array(messages)) = chat.get_mut("messages") {
         messages.iter_mut().filter(|message| message.is_object()).for_each(&mut visit);
+    }
+}
+
+/// The message routes' and single-chat stats' check (`chat.user_id != user.id and not (admin
+/// and ENABLE_ADMIN_CHAT_ACCESS)`): the owner, or an admin while admin chat access is on.
+pub fn owner_or_admin(ctx: &Ctx<'_>, owner_id: &str, user: &User) -> bool {
+    owner_id == user.id || (user.is_admin() && ctx.settings.enable_admin_chat_access)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::db::LibsqlDatabase;
+
+    #[tokio::test]
+    async fn grants_to_a_parent_group_reach_members_of_its_children() {
+        let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        crate::schema::ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        db.execute("PRAGMA foreign_keys = OFF", &[]).await.unwrap_or_else(|e| panic!("{e}"));
+        db.execute_script(
+            "INSERT INTO \"group\" (id, parent_group_id) VALUES ('parent', NULL), ('child', 'parent');\n\
+             INSERT INTO group_member (id, group_id, user_id) VALUES ('m1', 'child', 'kid'), ('m2', 'parent', 'elder');\n\
+             INSERT INTO access_grant VALUES ('g1', 'shared_chat', 'c1', 'group', 'parent', 'read', 0);\n\
+             INSERT INTO access_grant VALUES ('g2', 'shared_chat', 'c2', 'group', 'child', 'read', 0);\n",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let grant = async |user: &str, chat: &str| {
+            has_grant(&db, user, "shared_chat", chat, Permission::Read).await.unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert!(grant("kid", "c1").await, "a child group's member inherits the parent's grant");
+        assert!(grant("kid", "c2").await);
+        assert!(!grant("elder", "c2").await, "inheritance goes up only");
+        assert!(!has_grant(&db, "kid", "shared_chat", "c1", Permission::Write).await.unwrap_or(true));
     }
 }

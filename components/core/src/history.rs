@@ -55,6 +55,12 @@ pub fn current_message_id(chat: &Json) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `_add_child_id_to_parent`: appends `child_id` to the parent's `childrenIds` (created if
+/// missing) unless it is there already. Returns whether anything changed.
+pub fn add_child(messages: &mut Map<String, Json>, parent_id: Option<&str>, child_id: &str) -> bool {
+    add_child_to_parent(messages, parent_id, child_id)
+}
+
 fn add_child_to_parent(messages: &mut Map<String, Json>, parent_id: Option<&str>, child_id: &str) -> bool {
     let Some(Json::Object(parent)) = parent_id.and_then(|id| messages.get_mut(id)) else {
         return false;
@@ -246,6 +252,138 @@ pub fn merge_history(existing: Option<&Json>, incoming: Option<&Json>) -> Json {
     Json::Object(result)
 }
 
+/// The `meta` an update leaves on an existing message (`upsert_message_to_history`): voice and
+/// task-id updates merge into the stored meta; any other meta replaces it but keeps the stored
+/// `voice` and `task_id`. `None` when the update carries no object meta (nothing to adjust).
+pub fn merged_meta(existing: Option<&Json>, incoming: Option<&Json>) -> Option<Json> {
+    let Some(Json::Object(incoming)) = incoming else { return None };
+    let empty = Map::new();
+    let existing = existing.and_then(Json::as_object).unwrap_or(&empty);
+    let mut meta = Map::new();
+    if incoming.keys().all(|key| key == "voice" || key == "task_id") {
+        meta.extend(existing.iter().map(|(k, v)| (k.clone(), v.clone())));
+    } else {
+        for key in ["voice", "task_id"] {
+            if let Some(value) = existing.get(key) {
+                meta.insert(key.into(), value.clone());
+            }
+        }
+    }
+    meta.extend(incoming.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Some(Json::Object(meta))
+}
+
+/// The role a new message gets (`upsert_message_to_history`): as given, else the first
+/// output item's role, else the inverse of the parent's role, else `assistant`.
+pub fn new_message_role(message: &Map<String, Json>, parent_role: Option<&str>) -> Json {
+    if let Some(role) = message.get("role").filter(|role| truthy(role)) {
+        return role.clone();
+    }
+    let output_role = message
+        .get("output")
+        .and_then(Json::as_array)
+        .and_then(|items| items.iter().find_map(|item| item.get("role").filter(|role| truthy(role)).cloned()));
+    if let Some(role) = output_role {
+        return role;
+    }
+    json!(match parent_role {
+        Some("user") => "assistant",
+        Some("assistant") => "user",
+        _ => "assistant",
+    })
+}
+
+/// The whole message `upsert_message_to_history` stores for a message id that was absent:
+/// the update, then `id`, `parentId`, `childrenIds`, `role` and `timestamp` (in that order).
+pub fn new_message(id: &str, update: &Map<String, Json>, parent_id: Option<&str>, parent_role: Option<&str>, now: i64) -> Map<String, Json> {
+    let mut message = update.clone();
+    let id_value = update.get("id").filter(|value| truthy(value)).cloned().unwrap_or_else(|| json!(id));
+    let parent = match update.get("parentId") {
+        Some(value) if !value.is_null() => value.clone(),
+        _ => parent_id.map_or(Json::Null, |parent| json!(parent)),
+    };
+    let children = update.get("childrenIds").filter(|value| value.is_array()).cloned().unwrap_or_else(|| json!([]));
+    let role = new_message_role(update, parent_role);
+    let timestamp = update.get("timestamp").filter(|value| truthy(value)).cloned().unwrap_or_else(|| json!(now));
+    message.insert("id".into(), id_value);
+    message.insert("parentId".into(), parent);
+    message.insert("childrenIds".into(), children);
+    message.insert("role".into(), role);
+    message.insert("timestamp".into(), timestamp);
+    message
+}
+
+/// `delete_message_from_history`: removes the message and its direct children, re-parents
+/// the grandchildren to the message's parent, and moves `currentId` down the last-child
+/// chain from that parent. Returns the deleted ids (empty when the message is absent).
+pub fn delete_message(history: &mut Map<String, Json>, message_id: &str) -> Vec<String> {
+    let Some(Json::Object(messages)) = history.get_mut("messages") else { return Vec::new() };
+    let Some(Json::Object(message)) = messages.get(message_id) else { return Vec::new() };
+    let parent_id = message.get("parentId").and_then(Json::as_str).map(str::to_owned);
+    let ids = |value: Option<&Json>| -> Vec<String> {
+        value.and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_owned).collect()
+    };
+    let child_ids: Vec<String> = ids(message.get("childrenIds")).into_iter().filter(|id| messages.contains_key(id)).collect();
+    let grandchild_ids: Vec<String> = child_ids
+        .iter()
+        .flat_map(|child| ids(messages.get(child).and_then(|child| child.get("childrenIds"))))
+        .filter(|id| messages.contains_key(id))
+        .collect();
+    if let Some(Json::Object(parent)) = parent_id.as_deref().and_then(|id| messages.get_mut(id)) {
+        let mut children: Vec<Json> = ids(parent.get("childrenIds")).into_iter().filter(|id| id != message_id).map(Json::String).collect();
+        children.extend(grandchild_ids.iter().cloned().map(Json::String));
+        parent.insert("childrenIds".into(), Json::Array(children));
+    }
+    for grandchild in &grandchild_ids {
+        if let Some(Json::Object(grandchild)) = messages.get_mut(grandchild) {
+            grandchild.insert("parentId".into(), parent_id.clone().map_or(Json::Null, Json::String));
+        }
+    }
+    let mut deleted = vec![message_id.to_owned()];
+    deleted.extend(child_ids.iter().filter(|id| id.as_str() != message_id).cloned());
+    deleted.dedup();
+    for id in &deleted {
+        messages.shift_remove(id);
+    }
+    let mut current = parent_id.clone();
+    let mut children: Vec<String> = match &current {
+        None => messages
+            .iter()
+            .filter(|(_, message)| message.get("parentId").is_none_or(Json::is_null))
+            .map(|(id, _)| id.clone())
+            .collect(),
+        Some(id) => ids(messages.get(id).and_then(|message| message.get("childrenIds"))),
+    };
+    let mut visited = HashSet::new();
+    while let Some(last) = children.last().cloned() {
+        if !visited.insert(last.clone()) {
+            break;
+        }
+        children = ids(messages.get(&last).and_then(|message| message.get("childrenIds")));
+        current = Some(last);
+    }
+    let current = current.filter(|id| messages.contains_key(id));
+    history.insert("currentId".into(), current.map_or(Json::Null, Json::String));
+    deleted
+}
+
+/// `get_message_list`: the branch from the root to `message_id`, following `parentId`.
+pub fn message_list<'a>(messages: &'a Map<String, Json>, message_id: Option<&str>) -> Vec<&'a Json> {
+    let mut list = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = message_id.map(str::to_owned);
+    while let Some(id) = next.take() {
+        let Some(message) = messages.get(&id).filter(|message| truthy(message)) else { break };
+        if !seen.insert(id) {
+            break;
+        }
+        list.push(message);
+        next = message.get("parentId").and_then(Json::as_str).filter(|id| !id.is_empty()).map(str::to_owned);
+    }
+    list.reverse();
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +434,53 @@ mod tests {
         assert_eq!(merged["messages"]["a"]["childrenIds"], json!(["b", "c"]));
         let keys: Vec<_> = merged["messages"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
         assert_eq!(keys, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn meta_rule_keeps_voice_and_task_id() {
+        let existing = json!({"voice": 1, "task_id": "t", "other": 2});
+        assert_eq!(merged_meta(Some(&existing), Some(&json!({"voice": 9}))), Some(json!({"voice": 9, "task_id": "t", "other": 2})));
+        assert_eq!(merged_meta(Some(&existing), Some(&json!({"x": 1}))), Some(json!({"voice": 1, "task_id": "t", "x": 1})));
+        assert_eq!(merged_meta(None, Some(&json!({"voice": 9}))), Some(json!({"voice": 9})));
+        assert_eq!(merged_meta(Some(&existing), None), None);
+    }
+
+    #[test]
+    fn new_message_shape_and_role() {
+        let update = json!({"content": "x"}).as_object().cloned().unwrap_or_default();
+        let message = new_message("m", &update, Some("p"), Some("user"), 7);
+        assert_eq!(Json::Object(message.clone()), json!({"content": "x", "id": "m", "parentId": "p", "childrenIds": [], "role": "assistant", "timestamp": 7}));
+        assert_eq!(new_message("m", &update, None, Some("assistant"), 7)["role"], "user");
+        assert_eq!(new_message("m", &update, None, None, 7)["role"], "assistant");
+    }
+
+    #[test]
+    fn delete_reparents_grandchildren_and_descends() {
+        let mut history = json!({"currentId": "d", "messages": {
+            "a": {"id": "a", "parentId": null, "childrenIds": ["b"]},
+            "b": {"id": "b", "parentId": "a", "childrenIds": ["c", "x"]},
+            "c": {"id": "c", "parentId": "b", "childrenIds": ["d"]},
+            "x": {"id": "x", "parentId": "b", "childrenIds": []},
+            "d": {"id": "d", "parentId": "c", "childrenIds": []}
+        }});
+        let map = history.as_object_mut().map(std::mem::take).unwrap_or_default();
+        let mut map = map;
+        let deleted = delete_message(&mut map, "b");
+        assert_eq!(deleted, ["b", "c", "x"]);
+        let history = Json::Object(map);
+        assert_eq!(history["messages"]["a"]["childrenIds"], json!(["d"]));
+        assert_eq!(history["messages"]["d"]["parentId"], "a");
+        assert_eq!(history["currentId"], "d");
+        let mut empty = json!({"messages": {}}).as_object().cloned().unwrap_or_default();
+        assert!(delete_message(&mut empty, "zz").is_empty());
+    }
+
+    #[test]
+    fn message_list_walks_to_the_root() {
+        let messages = json!({"a": {"id": "a"}, "b": {"parentId": "a"}, "c": {"parentId": "b"}}).as_object().cloned().unwrap_or_default();
+        let ids: Vec<Json> = message_list(&messages, Some("c")).iter().map(|m| m.get("parentId").cloned().unwrap_or(Json::Null)).collect();
+        assert_eq!(ids, [Json::Null, json!("a"), json!("b")]);
+        assert!(message_list(&messages, Some("zz")).is_empty());
     }
 
     #[test]

@@ -119,8 +119,11 @@ pub struct Response {
     pub status: u16,
     /// Extra headers (content type included).
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (empty when `stream` is set).
     pub body: Vec<u8>,
+    /// A body too large to build in memory: the adapter sends the headers, then runs this
+    /// job with [`crate::export::run`] and streams its chunks.
+    pub stream: Option<crate::export::StreamJob>,
 }
 
 impl Response {
@@ -131,9 +134,17 @@ impl Response {
                 status,
                 headers: vec![("content-type".into(), "application/json".into())],
                 body,
+                stream: None,
             },
             Err(_) => Self::error(&ApiError::bad_request(crate::error::E_DEFAULT)),
         }
+    }
+
+    /// 200 with a body produced later by `job`, chunk by chunk.
+    pub fn streamed(content_type: &str, extra_headers: Vec<(String, String)>, job: crate::export::StreamJob) -> Self {
+        let mut headers = vec![("content-type".to_owned(), content_type.to_owned())];
+        headers.extend(extra_headers);
+        Self { status: 200, headers, body: Vec::new(), stream: Some(job) }
     }
 
     /// 200 with a JSON body.
@@ -244,7 +255,8 @@ impl Body {
     /// The body as a required model object (pydantic's 422s for missing or non-object).
     pub fn object(self) -> ApiResult<serde_json::Map<String, Json>> {
         match self {
-            Body::Empty => Err(ApiError::missing(&["body"], Json::Null)),
+            // FastAPI treats a JSON `null` body like no body: a required model is missing.
+            Body::Empty | Body::Json(Json::Null) => Err(ApiError::missing(&["body"], Json::Null)),
             Body::Json(Json::Object(map)) => Ok(map),
             Body::Json(other) => Err(not_an_object(other)),
             Body::Text(text) => Err(not_an_object(Json::String(text))),

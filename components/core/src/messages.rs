@@ -145,3 +145,11 @@ pub async fn delete_for_chat(db: &dyn Database, chat_id: &str) -> Result<(), DbE
     db.execute("DELETE FROM chat_message WHERE chat_id = ?", &[chat_id.into()]).await?;
     Ok(())
 }
+
+/// Deletes the rows of some messages of a chat.
+pub async fn delete_ids(db: &dyn Database, chat_id: &str, message_ids: &[String]) -> Result<(), DbError> {
+    for message_id in message_ids {
+        db.execute("DELETE FROM chat_message WHERE id = ?", &[format!("{chat_id}-{message_id}").into()]).await?;
+    }
+    Ok(())
+}

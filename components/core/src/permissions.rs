@@ -1,9 +1,11 @@
-//! `has_permission` (spec §1.7): any group of the user granting the dotted key wins,
-//! otherwise the configured defaults decide. Groups only ever add permissions.
+//! `has_permission` (spec §1.7): any group of the user (inherited groups included) granting
+//! the dotted key wins, otherwise the configured defaults decide. Groups only ever add
+//! permissions.
 
 use crate::config::Config;
 use crate::context::Ctx;
 use crate::db::DbError;
+use crate::groups::MEMBER_GROUP_IDS;
 use serde_json::Value as Json;
 
 /// Looks up a dotted path (`chat.delete`) in a JSON object; missing means `None`.
@@ -28,7 +30,7 @@ pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotte
     let rows = ctx
         .db
         .query(
-            "SELECT g.permissions FROM \"group\" g JOIN group_member m ON m.group_id = g.id WHERE m.user_id = ?",
+            &format!("SELECT permissions FROM \"group\" WHERE id IN ({MEMBER_GROUP_IDS}) ORDER BY updated_at DESC, id"),
             &[user_id.into()],
         )
         .await?;
@@ -47,7 +49,7 @@ pub async fn effective_permissions(ctx: &Ctx<'_>, config: &Config, user_id: &str
     let rows = ctx
         .db
         .query(
-            "SELECT g.permissions FROM \"group\" g JOIN group_member m ON m.group_id = g.id WHERE m.user_id = ?",
+            &format!("SELECT permissions FROM \"group\" WHERE id IN ({MEMBER_GROUP_IDS}) ORDER BY updated_at DESC, id"),
             &[user_id.into()],
         )
         .await?;

@@ -10,11 +10,14 @@ use crate::db::{Database, DbError};
 /// Open WebUI's complete DDL plus its Alembic head row.
 pub const OPENWEBUI_SCHEMA: &str = include_str!("schema/openwebui.sql");
 
-/// Our own objects (migration bookkeeping).
-pub const SERVICE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chatsvc_migrations (\n  version INTEGER PRIMARY KEY,\n  applied_at INTEGER NOT NULL\n);\n";
+/// Our own objects (migration bookkeeping, pending message patches).
+pub const SERVICE_SCHEMA: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS chatsvc_migrations (\n  version INTEGER PRIMARY KEY,\n  applied_at INTEGER NOT NULL\n);\n",
+    include_str!("schema/message_patch.sql"),
+);
 
 /// The newest schema version this build knows.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 3;
 
 /// Creates whatever is missing. Cheap when everything exists: one read of our
 /// migrations table.
@@ -32,6 +35,7 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
         db.execute_script(OPENWEBUI_SCHEMA).await?;
     }
     db.execute_script(SERVICE_SCHEMA).await?;
+    crate::search::index::ensure(db).await?;
     db.execute(
         "INSERT OR IGNORE INTO chatsvc_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
         &[VERSION.into()],
@@ -50,17 +54,23 @@ mod tests {
         let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
         ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
         ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
-        let tables = db.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", &[]).await.unwrap_or_default();
-        assert_eq!(tables[0].int(0), 49, "Open WebUI's 48 tables and ours");
+        let tables = db
+            .query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'chatsvc%'", &[])
+            .await
+            .unwrap_or_default();
+        assert_eq!(tables[0].int(0), 48, "Open WebUI's 48 tables");
         let revision = db.query("SELECT version_num FROM alembic_version", &[]).await.unwrap_or_default();
         assert_eq!(revision[0].text(0), "0bd252b206fb");
 
         // An Open WebUI database (alembic_version present) gets only our own table.
         let theirs = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
-        theirs.execute_script("CREATE TABLE alembic_version (version_num TEXT);\nCREATE TABLE chat (id TEXT);\n").await.unwrap_or_else(|e| panic!("{e}"));
+        theirs.execute_script("CREATE TABLE alembic_version (version_num TEXT);\nCREATE TABLE chat (id TEXT, title TEXT);\nCREATE TABLE chat_message (id TEXT, content JSON);\n").await.unwrap_or_else(|e| panic!("{e}"));
         ensure(&theirs).await.unwrap_or_else(|e| panic!("{e}"));
-        let names = theirs.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", &[]).await.unwrap_or_default();
+        let names = theirs
+            .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'chatsvc%' ORDER BY name", &[])
+            .await
+            .unwrap_or_default();
         let names: Vec<String> = names.iter().map(|row| row.text(0)).collect();
-        assert_eq!(names, ["alembic_version", "chat", "chatsvc_migrations"]);
+        assert_eq!(names, ["alembic_version", "chat", "chat_message"], "nothing of Open WebUI's is created");
     }
 }

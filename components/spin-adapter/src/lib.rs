@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chat_core::db::{Database, DbError, Row, Value};
 use chat_core::http::{Request, Response};
 use chat_core::settings::{Settings, VARIABLE_NAMES};
+use chat_core::export::{self, ChunkSink, StreamJob};
 use chat_core::{Ctx, schema};
 use http_body_util::BodyExt;
 use spin_sdk::http::{HeaderMap, HeaderName, HeaderValue, IntoResponse, StatusCode};
@@ -104,7 +105,8 @@ pub async fn core_request(request: spin_sdk::http::Request) -> Result<Request, S
     Ok(Request::new(parts.method.as_str(), path_and_query, headers, body))
 }
 
-/// Converts the core's response into Spin's.
+/// Converts the core's response into Spin's. A streamed response gets its headers now
+/// and its body from a task that runs the export job on its own connection.
 pub fn spin_response(response: Response) -> impl IntoResponse {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut headers = HeaderMap::new();
@@ -113,7 +115,41 @@ pub fn spin_response(response: Response) -> impl IntoResponse {
             headers.append(name, value);
         }
     }
-    (status, headers, spin_sdk::http::FullBody::new(bytes::Bytes::from(response.body)))
+    let body = match response.stream {
+        None => spin_sdk::http::box_body(spin_sdk::http::FullBody::new(bytes::Bytes::from(response.body))),
+        Some(job) => {
+            let (sender, body) = spin_sdk::http::body::stream::<bytes::Bytes>();
+            spin_sdk::wasip3::spawn(run_stream_job(job, sender));
+            spin_sdk::http::box_body(body)
+        }
+    };
+    (status, headers, body)
+}
+
+/// Feeds an export job's chunks into the response body.
+struct BodySink(futures::channel::mpsc::Sender<bytes::Bytes>);
+
+#[async_trait(?Send)]
+impl ChunkSink for BodySink {
+    async fn send(&mut self, chunk: Vec<u8>) -> bool {
+        futures::SinkExt::send(&mut self.0, bytes::Bytes::from(chunk)).await.is_ok()
+    }
+}
+
+async fn run_stream_job(job: StreamJob, sender: futures::channel::mpsc::Sender<bytes::Bytes>) {
+    let db = match SpinDatabase::open_default().await {
+        Ok(db) => db,
+        Err(error) => {
+            eprintln!("export: {error}");
+            return;
+        }
+    };
+    let settings = settings().await;
+    let ctx = Ctx::new(&db, &settings);
+    if let Err(error) = export::run(&ctx, &job, &mut BodySink(sender)).await {
+        // The status line is already sent; ending the body early is all that is left.
+        eprintln!("export: {error}");
+    }
 }
 
 /// Runs one request: opens the database, ensures the schema (once per instance), builds

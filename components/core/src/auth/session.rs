@@ -84,18 +84,24 @@ pub async fn create_session(ctx: &Ctx<'_>, config: &Config, user: &User) -> ApiR
     claims.insert("jti".into(), json!(new_id()));
     claims.insert("iat".into(), json!(ctx.now));
     let token = jwt::encode(&claims, &ctx.settings.secret_key);
-    let body = json!({
-        "id": user.id,
-        "name": user.name,
-        "role": user.role,
-        "email": user.email,
-        "profile_image_url": format!("/api/v1/users/{}/profile/image", user.id),
-        "token": token,
-        "token_type": "Bearer",
-        "expires_at": expires_at,
-        "permissions": permissions::effective_permissions(ctx, config, &user.id).await?,
-    });
+    let mut body = token_body(user, &token);
+    body.insert("expires_at".into(), json!(expires_at));
+    body.insert("permissions".into(), permissions::effective_permissions(ctx, config, &user.id).await?);
+    let body = Json::Object(body);
     Ok(Session { token, expires_at, max_age: expires_in.map(|s| s as i64), body })
+}
+
+/// The first fields of every token answer (signup, signin, add), in Open WebUI's order.
+fn token_body(user: &User, token: &str) -> Map<String, Json> {
+    let mut body = Map::new();
+    body.insert("id".into(), json!(user.id));
+    body.insert("name".into(), json!(user.name));
+    body.insert("role".into(), json!(user.role));
+    body.insert("email".into(), json!(user.email));
+    body.insert("profile_image_url".into(), json!(format!("/api/v1/users/{}/profile/image", user.id)));
+    body.insert("token".into(), json!(token));
+    body.insert("token_type".into(), json!("Bearer"));
+    body
 }
 
 /// The token `/add` returns: only `{id, typ, session_stamp}` plus `exp`, `jti`, `iat`.
@@ -286,13 +292,5 @@ pub async fn add_user(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
     let user = insert_user(ctx, &form.email.to_lowercase(), &hashed, &form.name, &form.profile_image_url, &role).await?;
     let config = config::load(ctx).await?;
     let token = admin_added_token(ctx, &config, &user).await?;
-    Ok(json!({
-        "id": user.id,
-        "name": user.name,
-        "role": user.role,
-        "email": user.email,
-        "profile_image_url": format!("/api/v1/users/{}/profile/image", user.id),
-        "token": token,
-        "token_type": "Bearer",
-    }))
+    Ok(Json::Object(token_body(&user, &token)))
 }

@@ -78,6 +78,20 @@ pub async fn require_creation_permission(ctx: &Ctx<'_>, user: &User) -> ApiResul
     Ok(())
 }
 
+/// `require_chat_import_permission`: import, clone, clone/shared and fork need `chat.import`
+/// (admins always have it); 403 `E_PROHIBITED` otherwise.
+pub async fn require_import_permission(ctx: &Ctx<'_>, user: &User) -> ApiResult<()> {
+    if user.is_admin() {
+        return Ok(());
+    }
+    let config = config::load(ctx).await?;
+    if permissions::has_permission(ctx, &config, &user.id, "chat.import").await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(E_PROHIBITED))
+    }
+}
+
 /// The fields of a new `chat` row.
 pub struct NewChat {
     /// Owner.

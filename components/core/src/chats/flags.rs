@@ -17,13 +17,11 @@ async fn owned(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Chat> {
         .ok_or_else(|| ApiError::unauthorized(E_DEFAULT))
 }
 
+/// The chat as stored after the toggle (pending message patches folded, no repair).
 async fn reload(ctx: &Ctx<'_>, id: &str) -> ApiResult<Json> {
-    let rows = ctx
-        .db
-        .query(&format!("SELECT {} FROM chat WHERE id = ?", model::CHAT_COLUMNS), &[id.into()])
-        .await?;
-    rows.first()
-        .map(|row| Chat::from_row(row).response())
+    model::find_stored(ctx.db, id)
+        .await?
+        .map(|chat| chat.response())
         .ok_or_else(|| ApiError::unauthorized(E_DEFAULT))
 }
 

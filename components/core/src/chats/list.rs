@@ -7,7 +7,8 @@ use crate::auth;
 use crate::context::Ctx;
 use crate::db::Value;
 use crate::error::{ApiError, ApiResult, E_DEFAULT};
-use crate::http::Request;
+use crate::export::StreamJob;
+use crate::http::{Request, Response};
 use crate::tags::NOT_INTERNAL;
 use serde_json::Value as Json;
 
@@ -73,8 +74,27 @@ pub async fn pinned(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
     Ok(rows.iter().map(ChatTitleId::from_row).collect())
 }
 
-/// Columns `/archived`, `/shared` and `/list/user/{id}` may be ordered by.
-const ORDERABLE: &[&str] = &["id", "user_id", "title", "created_at", "updated_at", "share_id", "archived", "pinned", "folder_id"];
+/// `chat` columns `/archived` and `/list/user/{id}` may be ordered by.
+pub const ORDERABLE: &[&str] = &["id", "user_id", "title", "created_at", "updated_at", "share_id", "archived", "pinned", "folder_id"];
+
+/// The `order_by`/`direction` pair of `/archived`, `/shared` and `/list/user/{id}`:
+/// `Some("column DIR")` when both are given and valid, `None` when either is missing (the
+/// caller's default order applies), 400 for an unknown column or direction (Open WebUI
+/// answers 500). Only names in `allowed` ever reach the SQL.
+pub fn custom_order(order_by: Option<&str>, direction: Option<&str>, allowed: &[&str]) -> ApiResult<Option<String>> {
+    let (Some(column), Some(direction)) = (order_by, direction) else {
+        return Ok(None);
+    };
+    if !allowed.contains(&column) {
+        return Err(ApiError::bad_request("Invalid order_by field"));
+    }
+    let direction = match direction.to_lowercase().as_str() {
+        "asc" => "ASC",
+        "desc" => "DESC",
+        _ => return Err(ApiError::bad_request("Invalid direction for ordering")),
+    };
+    Ok(Some(format!("{column} {direction}")))
+}
 
 /// `GET /api/v1/chats/archived`: paged, filterable by title; `last_read_at` is null here.
 /// An unknown `order_by` or `direction` is a 400 here instead of Open WebUI's 500.
@@ -92,20 +112,8 @@ pub async fn archived(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTit
         sql.push_str(" AND title LIKE ?");
         params.push(format!("%{query}%").into());
     }
-    match (order.as_deref(), direction.as_deref()) {
-        (Some(column), Some(direction)) => {
-            if !ORDERABLE.contains(&column) {
-                return Err(ApiError::bad_request("Invalid order_by field"));
-            }
-            let direction = match direction.to_lowercase().as_str() {
-                "asc" => "ASC",
-                "desc" => "DESC",
-                _ => return Err(ApiError::bad_request("Invalid direction for ordering")),
-            };
-            sql.push_str(&format!(" ORDER BY {column} {direction}, id ASC"));
-        }
-        _ => sql.push_str(" ORDER BY updated_at DESC, id ASC"),
-    }
+    let order = custom_order(order.as_deref(), direction.as_deref(), ORDERABLE)?;
+    sql.push_str(&format!(" ORDER BY {}, id ASC", order.unwrap_or_else(|| "updated_at DESC".into())));
     sql.push_str(&page_clause(Some(page), PAGE_SIZE));
     let rows = ctx.db.query(&sql, &params).await?;
     Ok(rows.iter().map(ChatTitleId::from_row).collect())
@@ -124,6 +132,47 @@ pub async fn archived_count(ctx: &Ctx<'_>, request: &Request) -> ApiResult<i64> 
     Ok(rows.first().map_or(0, |row| row.int(0)))
 }
 
+/// `GET /api/v1/chats/list/user/{user_id}` (admin, with admin chat access): that user's
+/// chats, archived included, paged by 60, filterable by title.
+pub async fn list_for_user(ctx: &Ctx<'_>, request: &Request, user_id: &str) -> ApiResult<Vec<ChatTitleId>> {
+    auth::admin_user(ctx, request).await?;
+    if !ctx.settings.enable_admin_chat_access {
+        return Err(ApiError::unauthorized(crate::error::E_PROHIBITED));
+    }
+    let page = request.query_int("page")?.unwrap_or(1);
+    let mut sql = format!("SELECT {TITLE_ID_COLUMNS} FROM chat WHERE user_id = ? AND {NOT_INTERNAL}");
+    let mut params: Vec<Value> = vec![user_id.into()];
+    if let Some(query) = request.query_str("query").filter(|query| !query.is_empty()) {
+        sql.push_str(" AND title LIKE ?");
+        params.push(format!("%{query}%").into());
+    }
+    let order = custom_order(request.query_str("order_by").as_deref(), request.query_str("direction").as_deref(), ORDERABLE)?;
+    sql.push_str(&format!(" ORDER BY {}, id ASC", order.unwrap_or_else(|| "updated_at DESC".into())));
+    sql.push_str(&page_clause(Some(page), PAGE_SIZE));
+    let rows = ctx.db.query(&sql, &params).await?;
+    Ok(rows.iter().map(ChatTitleId::from_row).collect())
+}
+
+/// `GET /api/v1/chats/all`: every non-internal chat of the caller as NDJSON, streamed.
+pub async fn export_all(ctx: &Ctx<'_>, request: &Request) -> Response {
+    match auth::verified_user(ctx, request).await {
+        Ok(user) => Response::streamed("application/x-ndjson", Vec::new(), StreamJob::UserChats { user_id: user.id }),
+        Err(error) => Response::error(&error),
+    }
+}
+
+/// `GET /api/v1/chats/all/db` (admin, `ENABLE_ADMIN_EXPORT`): every user's chats, streamed
+/// as one JSON array.
+pub async fn export_db(ctx: &Ctx<'_>, request: &Request) -> Response {
+    if let Err(error) = auth::admin_user(ctx, request).await {
+        return Response::error(&error);
+    }
+    if !ctx.settings.enable_admin_export {
+        return Response::error(&ApiError::unauthorized(crate::error::E_PROHIBITED));
+    }
+    Response::streamed("application/json", Vec::new(), StreamJob::AllChats)
+}
+
 /// `GET /api/v1/chats/all/archived`: full ChatResponses.
 pub async fn all_archived(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Json>> {
     let user = auth::verified_user(ctx, request).await?;
@@ -137,5 +186,9 @@ pub async fn all_archived(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Jso
         )
         .await
         .map_err(|_| ApiError::bad_request(E_DEFAULT))?;
-    Ok(rows.iter().map(|row| Chat::from_row(row).response()).collect())
+    let mut chats = Vec::with_capacity(rows.len());
+    for row in &rows {
+        chats.push(super::model::prepare(ctx.db, Chat::from_row(row)).await?.response());
+    }
+    Ok(chats)
 }

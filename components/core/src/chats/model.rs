@@ -2,12 +2,16 @@
 //! ChatTitleIdResponse.
 
 use crate::db::{Database, DbError, Row};
+use crate::patches::{self, PENDING_JSON_SQL};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 /// Every column a single-chat read needs, in [`Chat::from_row`] order.
 pub const CHAT_COLUMNS: &str = "id, user_id, title, chat, created_at, updated_at, share_id, archived, pinned, \
      meta, variables, folder_id, tasks, summary, current_message_id, last_read_at";
+
+/// Index of the pending-patches column appended to [`CHAT_COLUMNS`] by [`find_stored`].
+const PENDING_COLUMN: usize = 16;
 
 /// A full `chat` row.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,14 +123,73 @@ impl Chat {
 
 /// Loads a chat by id (any owner), with read-time history repair applied.
 pub async fn find(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
-    let rows = db
-        .query(&format!("SELECT {CHAT_COLUMNS} FROM chat WHERE id = ?"), &[id.into()])
-        .await?;
-    Ok(rows.first().map(|row| {
-        let mut chat = Chat::from_row(row);
+    Ok(find_stored(db, id).await?.map(|mut chat| {
         crate::history::repair_current_id(&mut chat.chat);
         chat
     }))
+}
+
+/// Loads a chat row exactly as stored (no read-time repair): what Open WebUI's update
+/// methods return after writing.
+///
+/// "As stored" includes the pending per-message patches ([`crate::patches`]), folded in
+/// memory: the same statement fetches them, so a chat without any costs one primary-key
+/// lookup plus one probe of the patch table's primary key.
+pub async fn find_stored(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
+    let rows = db
+        .query(&format!("SELECT {CHAT_COLUMNS}, {PENDING_JSON_SQL} FROM chat WHERE id = ?"), &[id.into()])
+        .await?;
+    Ok(rows.first().map(|row| {
+        let mut chat = Chat::from_row(row);
+        patches::fold(&mut chat.chat, &patches::from_json_array(&row.json(PENDING_COLUMN)));
+        chat
+    }))
+}
+
+/// For a full-chat write, inside the caller's transaction: the chat as stored with its
+/// pending patches folded, which are deleted here. The caller must write `chat` back in the
+/// same transaction (that write is the one blob rewrite that persists the fold).
+pub async fn find_for_rewrite(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
+    let chat = find_stored(db, id).await?;
+    if chat.is_some() {
+        patches::clear(db, id).await?;
+    }
+    Ok(chat)
+}
+
+/// The owner of a chat, without reading its JSON (message writes check access with this).
+pub async fn owner(db: &dyn Database, id: &str) -> Result<Option<String>, DbError> {
+    let rows = db.query("SELECT user_id FROM chat WHERE id = ?", &[id.into()]).await?;
+    Ok(rows.first().map(|row| row.text(0)))
+}
+
+/// A chat row read by a bulk query (export, lists of full chats), brought up to date: any
+/// per-message writes not yet folded into the stored JSON are applied (no read-time repair,
+/// as Open WebUI's bulk reads do none). Single-chat reads use [`find`].
+pub async fn prepare(db: &dyn Database, mut chat: Chat) -> Result<Chat, DbError> {
+    let pending = patches::pending_for(db, &[chat.id.as_str()]).await?;
+    fold_own(&mut chat, &pending);
+    Ok(chat)
+}
+
+/// Folds the patches of `pending` that belong to `chat`.
+fn fold_own(chat: &mut Chat, pending: &[(String, patches::Patch)]) {
+    let own: Vec<patches::Patch> =
+        pending.iter().filter(|(chat_id, _)| *chat_id == chat.id).map(|(_, patch)| patch.clone()).collect();
+    patches::fold(&mut chat.chat, &own);
+}
+
+/// [`prepare`] for a batch of rows: one query fetches the pending patches of all of them.
+pub async fn prepare_all(db: &dyn Database, mut chats: Vec<Chat>) -> Result<Vec<Chat>, DbError> {
+    let ids: Vec<&str> = chats.iter().map(|chat| chat.id.as_str()).collect();
+    let pending = patches::pending_for(db, &ids).await?;
+    if pending.is_empty() {
+        return Ok(chats);
+    }
+    for chat in &mut chats {
+        fold_own(chat, &pending);
+    }
+    Ok(chats)
 }
 
 /// Loads a chat only if `user_id` owns it.

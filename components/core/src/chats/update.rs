@@ -1,7 +1,7 @@
 //! `POST /{id}`: partial update with Open WebUI's merge rules (spec §2.30).
 
 use super::create::parse_chat_form;
-use super::model::{self, CHAT_COLUMNS, Chat};
+use super::model;
 use crate::access;
 use crate::auth;
 use crate::context::Ctx;
@@ -80,8 +80,8 @@ pub async fn update_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResul
     let incoming = incoming_json.as_object().cloned().unwrap_or_default();
     let touch = incoming.contains_key("history") || incoming.contains_key("messages");
     let updated = transaction(ctx.db, async || {
-        let rows = ctx.db.query(&format!("SELECT {CHAT_COLUMNS} FROM chat WHERE id = ?"), &[id.into()]).await?;
-        let stored = rows.first().map(Chat::from_row).ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
+        // A full-chat write: pending message patches are folded into the blob we rewrite.
+        let stored = model::find_for_rewrite(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
         let merged = merge_chat(&stored.chat, &incoming, &stored.user_id);
         let title = match merged.get("title") {
             None => "New Chat".to_owned(),
@@ -114,8 +114,7 @@ pub async fn update_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResul
                 messages::upsert(ctx.db, id, message_id, author, message, ctx.now).await?;
             }
         }
-        let rows = ctx.db.query(&format!("SELECT {CHAT_COLUMNS} FROM chat WHERE id = ?"), &[id.into()]).await?;
-        rows.first().map(Chat::from_row).ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))
+        model::find_stored(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))
     })
     .await?;
     if updated.user_id != user.id {

@@ -1,0 +1,184 @@
+//! `GET /search` (spec §2.12, §4): filters in SQL, text through the FTS5 trigram indexes,
+//! exact-phrase matches first, snippets cut from the matching message.
+
+use super::list::page_clause;
+use super::model::ChatTitleId;
+use crate::auth;
+use crate::context::Ctx;
+use crate::db::{DbError, Value};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Request;
+use crate::search::index::{indexable, phrase_query};
+use crate::search::query::{self, SearchQuery, normalise_folder_name};
+use crate::search::snippet;
+use crate::tags::NOT_INTERNAL;
+use serde_json::json;
+use std::collections::HashSet;
+
+/// Page size of search results.
+pub const PAGE_SIZE: i64 = 60;
+
+/// SQL that is true when the chat's title or one of its string messages contains the
+/// needle bound to `?` (twice for indexable needles, twice for short ones).
+fn contains_clause(needle: &str, params: &mut Vec<Value>) -> String {
+    if indexable(needle) {
+        let fts = phrase_query(needle);
+        params.push(fts.clone().into());
+        params.push(fts.into());
+        "(chat.rowid IN (SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?) \
+         OR chat.id IN (SELECT m.chat_id FROM chat_message m WHERE m.rowid IN \
+           (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?)))"
+            .into()
+    } else {
+        // Too short for trigrams: a scan of this user's candidate chats, still literal.
+        let pattern = format!("%{}%", escape_like(needle));
+        params.push(pattern.clone().into());
+        params.push(pattern.into());
+        "(chat.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM chat_message m WHERE m.chat_id = chat.id \
+           AND json_valid(m.content) AND json_type(m.content) = 'text' \
+           AND json_extract(m.content, '$') LIKE ? ESCAPE '\\'))"
+            .into()
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text is matched literally.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Folder ids named by `folder:` filters, with all their descendants (user's folders only).
+async fn folder_ids(ctx: &Ctx<'_>, user_id: &str, names: &[String]) -> Result<Vec<String>, DbError> {
+    let wanted: HashSet<String> = names.iter().map(|name| normalise_folder_name(name)).collect();
+    let rows = ctx.db.query("SELECT id, parent_id, name FROM folder WHERE user_id = ?", &[user_id.into()]).await?;
+    let mut selected: Vec<String> = rows
+        .iter()
+        .filter(|row| wanted.contains(&normalise_folder_name(&row.text(2))))
+        .map(|row| row.text(0))
+        .collect();
+    let mut index = 0;
+    while index < selected.len() {
+        let parent = selected[index].clone();
+        for row in &rows {
+            let id = row.text(0);
+            if row.opt_text(1).as_deref() == Some(parent.as_str()) && !selected.contains(&id) {
+                selected.push(id);
+            }
+        }
+        index += 1;
+    }
+    Ok(selected)
+}
+
+/// `GET /api/v1/chats/search?text=...&page=...`.
+pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitleId>> {
+    let user = auth::verified_user(ctx, request).await?;
+    let text = request.query_str("text").ok_or_else(|| {
+        ApiError::validation(vec![json!({"type": "missing", "loc": ["query", "text"], "msg": "Field required", "input": null})])
+    })?;
+    let page = request.query_int("page")?.unwrap_or(1);
+    // Open WebUI answers 500 for empty text; this is a validation error.
+    let query = query::parse(&text).ok_or_else(|| {
+        ApiError::validation(vec![json!({
+            "type": "string_too_short",
+            "loc": ["query", "text"],
+            "msg": "String should have at least 1 character",
+            "input": text,
+            "ctx": {"min_length": 1},
+        })])
+    })?;
+    let mut params: Vec<Value> = vec![user.id.as_str().into()];
+    let mut sql = format!(
+        "SELECT id, title, updated_at, created_at, last_read_at, archived FROM chat WHERE user_id = ? AND {NOT_INTERNAL}"
+    );
+    match query.archived {
+        Some(archived) => sql.push_str(if archived { " AND archived = 1" } else { " AND archived = 0" }),
+        None => sql.push_str(" AND archived = 0"),
+    }
+    if let Some(pinned) = query.pinned {
+        sql.push_str(if pinned { " AND pinned = 1" } else { " AND pinned = 0" });
+    }
+    if let Some(shared) = query.shared {
+        sql.push_str(if shared { " AND share_id IS NOT NULL" } else { " AND share_id IS NULL" });
+    }
+    if !query.folders.is_empty() {
+        let ids = folder_ids(ctx, &user.id, &query.folders).await?;
+        sql.push_str(&format!(" AND folder_id IN ({})", vec!["?"; ids.len()].join(",")));
+        params.extend(ids.into_iter().map(Value::from));
+    }
+    if query.untagged {
+        sql.push_str(" AND NOT EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags'))");
+    } else {
+        for tag in &query.tags {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags') t WHERE t.value = ?)");
+            params.push(tag.as_str().into());
+        }
+    }
+    let mut order_params = Vec::new();
+    let order = if query.phrase.is_empty() {
+        "updated_at DESC, id".to_owned()
+    } else {
+        let exact = contains_clause(&query.phrase, &mut params);
+        if query.terms.is_empty() {
+            sql.push_str(&format!(" AND {exact}"));
+        } else {
+            let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut params)).collect();
+            sql.push_str(&format!(" AND ({exact} OR ({}))", all_terms.join(" AND ")));
+        }
+        let exact_again = contains_clause(&query.phrase, &mut order_params);
+        format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
+    };
+    params.extend(order_params);
+    sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
+    let rows = ctx.db.query(&sql, &params).await?;
+    let needles = needles(&query);
+    let mut results = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut item = ChatTitleId::from_row(row);
+        item.archived = row.bool(5);
+        item.snippet = chat_snippet(ctx, &item.id, &needles).await?;
+        results.push(item);
+    }
+    Ok(results)
+}
+
+/// `[phrase, *terms(phrase)]` without duplicates, as `chat_search_snippet` builds them.
+fn needles(query: &SearchQuery) -> Vec<String> {
+    if query.phrase.is_empty() {
+        return Vec::new();
+    }
+    let mut needles = vec![query.phrase.clone()];
+    for term in query::terms_of(&query.phrase) {
+        if !needles.contains(&term) {
+            needles.push(term);
+        }
+    }
+    needles
+}
+
+/// The snippet of one chat: its string message contents in stored order, first needle first.
+async fn chat_snippet(ctx: &Ctx<'_>, chat_id: &str, needles: &[String]) -> Result<Option<String>, DbError> {
+    for needle in needles {
+        let mut params: Vec<Value> = vec![chat_id.into()];
+        let filter = if indexable(needle) {
+            params.push(phrase_query(needle).into());
+            "AND m.rowid IN (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?)"
+        } else {
+            ""
+        };
+        let rows = ctx
+            .db
+            .query(
+                &format!(
+                    "SELECT json_extract(m.content, '$') FROM chat_message m WHERE m.chat_id = ? \
+                     AND json_valid(m.content) AND json_type(m.content) = 'text' {filter} ORDER BY m.rowid"
+                ),
+                &params,
+            )
+            .await?;
+        let contents: Vec<String> = rows.iter().map(|row| row.text(0)).collect();
+        if let Some(found) = snippet::first(std::slice::from_ref(needle), contents.iter().map(String::as_str)) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,233 @@
+//! Open WebUI's message upsert (`upsert_message_to_chat_by_id_and_message_id`, spec §3.6) at
+//! O(size of the message).
+//!
+//! Open WebUI loads the whole chat JSON, merges the update into `history.messages[id]`,
+//! rewrites the JSON and upserts the `chat_message` row. Here the existing message is read
+//! from its `chat_message` row (every write of ours updates the row in the same transaction
+//! as its patch, so the row already includes pending patches); only a message without a row
+//! (legacy chats) is looked up inside the JSON, by SQLite, without shipping the chat here.
+//! The write updates the row, records the update as a pending patch ([`crate::patches`]) and
+//! touches only the `chat` columns that change (`updated_at`, `current_message_id`).
+//!
+//! Callers run [`load`] and [`apply`] inside one transaction.
+
+use crate::context::Ctx;
+use crate::db::{Database, DbError};
+use crate::history;
+use crate::messages;
+use crate::patches;
+use serde_json::{Map, Value as Json};
+
+/// A message about to be written, with what the write needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Chat id.
+    pub chat_id: String,
+    /// Message id (NUL bytes removed, as Open WebUI does before writing).
+    pub message_id: String,
+    /// The chat's owner (author of rows created without one).
+    pub owner: String,
+    /// The message as it stands: its row, or for a row-less legacy message its JSON.
+    pub existing: Option<Map<String, Json>>,
+    /// `existing` comes from a `chat_message` row.
+    pub has_row: bool,
+    /// Open WebUI could write this chat's history: the JSON, its `history` and
+    /// `history.messages` are objects or absent. (Open WebUI's upsert fails otherwise.)
+    pub writable: bool,
+}
+
+impl Target {
+    /// Does the message exist (row or JSON)?
+    pub fn exists(&self) -> bool {
+        self.existing.is_some()
+    }
+
+    /// A field of the existing message.
+    pub fn field(&self, key: &str) -> Option<&Json> {
+        self.existing.as_ref().and_then(|message| message.get(key))
+    }
+}
+
+/// Reads the target of a write; `None` when the chat does not exist.
+pub async fn load(db: &dyn Database, chat_id: &str, message_id: &str) -> Result<Option<Target>, DbError> {
+    let message_id = history::strip_nul_str(message_id);
+    let Some(owner) = crate::chats::model::owner(db, chat_id).await? else { return Ok(None) };
+    if let Some(row) = crate::message_map::one_from_row(db, chat_id, &message_id).await? {
+        return Ok(Some(Target { chat_id: chat_id.into(), message_id, owner, existing: Some(row), has_row: true, writable: true }));
+    }
+    // No row: a legacy message may live only in the JSON. SQLite reads it there (json_each
+    // matches any key, even one a JSON path could not quote); the JSON stays in the database.
+    let rows = db
+        .query(
+            "SELECT COALESCE(json_type(chat), 'object') = 'object' \
+                      AND COALESCE(json_type(chat, '$.history'), 'object') = 'object' \
+                      AND COALESCE(json_type(chat, '$.history.messages'), 'object') = 'object', \
+                    (SELECT value FROM json_each(chat.chat, '$.history.messages') WHERE key = ? AND type = 'object') \
+             FROM chat WHERE id = ? AND (chat IS NULL OR json_valid(chat))",
+            &[message_id.as_str().into(), chat_id.into()],
+        )
+        .await?;
+    let (writable, existing) = match rows.first() {
+        Some(row) => (row.bool(0), row.json(1).as_object().cloned()),
+        None => (false, None),
+    };
+    Ok(Some(Target { chat_id: chat_id.into(), message_id, owner, existing, has_row: false, writable }))
+}
+
+/// For a new message: the message whose `childrenIds` lists it already (Open WebUI's
+/// fallback parent), with that parent's role.
+async fn orphan_parent(db: &dyn Database, target: &Target) -> Result<(Option<String>, Option<String>), DbError> {
+    let rows = db
+        .query(
+            "SELECT e.key, json_extract(e.value, '$.role') FROM chat, json_each(chat.chat, '$.history.messages') e \
+             WHERE chat.id = ? AND json_valid(chat.chat) AND e.type = 'object' \
+               AND json_type(e.value, '$.childrenIds') = 'array' \
+               AND EXISTS (SELECT 1 FROM json_each(e.value, '$.childrenIds') c WHERE c.value = ?) \
+             LIMIT 1",
+            &[target.chat_id.as_str().into(), target.message_id.as_str().into()],
+        )
+        .await?;
+    Ok(rows.first().map_or((None, None), |row| (row.opt_text(0), row.opt_text(1))))
+}
+
+/// Applies `update` to the message as Open WebUI's upsert would: merged into an existing
+/// message (with the `meta` rule), or a new message that becomes `history.currentId`.
+/// `touch` bumps `updated_at`. Returns `false`, writing nothing, when Open WebUI's upsert
+/// would have failed on this chat's JSON.
+pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, touch: bool) -> Result<bool, DbError> {
+    if !target.writable {
+        return Ok(false);
+    }
+    let mut update = Json::Object(update);
+    history::strip_nul(&mut update);
+    let Json::Object(mut update) = update else { return Ok(false) };
+    let (chat_id, message_id) = (target.chat_id.as_str(), target.message_id.as_str());
+    let author = |message: &Map<String, Json>| {
+        message.get("user_id").and_then(Json::as_str).filter(|id| !id.is_empty()).unwrap_or(&target.owner).to_owned()
+    };
+    let is_new = !target.exists();
+    let recorded = match &target.existing {
+        Some(existing) => {
+            if let Some(meta) = history::merged_meta(existing.get("meta"), update.get("meta")) {
+                update.insert("meta".into(), meta);
+            }
+            // A row takes the changed columns; a legacy message gets its first row, whole.
+            let mut row_message = if target.has_row { Map::new() } else { existing.clone() };
+            patches::shallow_merge(&mut row_message, &update);
+            let user = author(&row_message);
+            messages::upsert(ctx.db, chat_id, message_id, &user, &Json::Object(row_message), ctx.now).await?;
+            update
+        }
+        None => {
+            let (parent, parent_role) = orphan_parent(ctx.db, target).await?;
+            let message = history::new_message(message_id, &update, parent.as_deref(), parent_role.as_deref(), ctx.now);
+            let message_json = Json::Object(message.clone());
+            messages::upsert(ctx.db, chat_id, message_id, &author(&message), &message_json, ctx.now).await?;
+            message
+        }
+    };
+    let pending = patches::record(ctx.db, chat_id, message_id, &recorded, is_new).await?;
+    match (touch, is_new) {
+        (true, true) => {
+            ctx.db
+                .execute(
+                    "UPDATE chat SET updated_at = ?, current_message_id = ? WHERE id = ?",
+                    &[ctx.now.into(), message_id.into(), chat_id.into()],
+                )
+                .await?
+        }
+        (true, false) => ctx.db.execute("UPDATE chat SET updated_at = ? WHERE id = ?", &[ctx.now.into(), chat_id.into()]).await?,
+        (false, true) => {
+            ctx.db
+                .execute("UPDATE chat SET current_message_id = ? WHERE id = ?", &[message_id.into(), chat_id.into()])
+                .await?
+        }
+        (false, false) => 0,
+    };
+    if pending > patches::FOLD_THRESHOLD {
+        patches::persist(ctx.db, chat_id).await?;
+    }
+    Ok(true)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::db::LibsqlDatabase;
+    use crate::settings::Settings;
+    use serde_json::json;
+
+    async fn setup(blob: Json) -> LibsqlDatabase {
+        let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        crate::schema::ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        db.execute(
+            "INSERT INTO chat (id, user_id, title, chat, meta, updated_at, current_message_id) VALUES ('c', 'owner', 't', ?, '{}', 1, 'a')",
+            &[(&blob).into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        db
+    }
+
+    fn object(value: Json) -> Map<String, Json> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn legacy_message_gets_a_row_and_a_patch_blob_untouched() {
+        let blob = json!({"history": {"currentId": "a", "messages": {
+            "a": {"id": "a", "role": "user", "content": "hi", "parentId": null, "childrenIds": ["n"], "meta": {"voice": 1, "x": 2}}
+        }}});
+        let db = setup(blob.clone()).await;
+        let settings = Settings::default();
+        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        assert!(!target.has_row && target.exists() && target.writable);
+        assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await, Ok(true));
+        let row = crate::message_map::one_from_row(&db, "c", "a").await.ok().flatten().unwrap_or_default();
+        assert_eq!((row["role"].clone(), row["content"].clone(), row["meta"].clone()), (json!("user"), json!("hi"), json!({"voice": 1, "y": 3})));
+
+        // A new message listed in a's childrenIds gets a as parent and the inverse role.
+        let target = load(&db, "c", "n").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        assert!(!target.exists());
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await, Ok(true));
+        let rows = db.query("SELECT chat, updated_at, current_message_id FROM chat", &[]).await.unwrap_or_default();
+        assert_eq!(rows[0].json(0), blob, "the blob is not rewritten");
+        assert_eq!((rows[0].int(1), rows[0].text(2)), (100, "n".to_owned()));
+        let n = crate::message_map::one_from_row(&db, "c", "n").await.ok().flatten().unwrap_or_default();
+        assert_eq!((n["parentId"].clone(), n["role"].clone(), n["timestamp"].clone()), (json!("a"), json!("assistant"), json!(100)));
+
+        let chat = crate::chats::model::find(&db, "c").await.ok().flatten().map(|chat| chat.chat).unwrap_or_default();
+        assert_eq!(chat["history"]["currentId"], "n");
+        assert_eq!(chat["history"]["messages"]["a"]["meta"], json!({"voice": 1, "y": 3}));
+        assert_eq!(chat["history"]["messages"]["n"], json!({"content": "x", "id": "n", "parentId": "a", "childrenIds": [], "role": "assistant", "timestamp": 100}));
+    }
+
+    #[tokio::test]
+    async fn unwritable_histories_and_missing_chats() {
+        let db = setup(json!({"history": {"messages": ["not", "a", "map"]}})).await;
+        let settings = Settings::default();
+        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        let target = load(&db, "c", "m").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        assert!(!target.writable);
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await, Ok(false));
+        assert_eq!(load(&db, "missing", "m").await, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn more_than_threshold_patches_fold_into_the_blob() {
+        let db = setup(json!({"history": {"currentId": null, "messages": {}}})).await;
+        let settings = Settings::default();
+        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        for index in 0..=patches::FOLD_THRESHOLD {
+            let target = load(&db, "c", &format!("m{index}")).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+            assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await, Ok(true));
+        }
+        let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
+        assert_eq!(left[0].int(0), 0, "the 65th patch triggered the fold");
+        let rows = db.query("SELECT chat FROM chat", &[]).await.unwrap_or_default();
+        let stored = rows[0].json(0);
+        assert_eq!(stored["history"]["messages"].as_object().map(Map::len), Some(65));
+        assert_eq!(stored["history"]["currentId"], "m64");
+    }
+}

@@ -1,0 +1,147 @@
+//! `GET /search` through the host: filter language, phrase-first ordering, snippets,
+//! literal metacharacters, paging and isolation.
+
+use integration_tests::Server;
+use serde_json::{Value, json};
+
+async fn chat_with(server: &Server, token: &str, title: &str, contents: &[&str]) -> String {
+    let mut messages = serde_json::Map::new();
+    let mut parent = Value::Null;
+    for (index, content) in contents.iter().enumerate() {
+        let id = format!("m{index}");
+        messages.insert(
+            id.clone(),
+            json!({"id": id, "parentId": parent, "childrenIds": [], "role": if index % 2 == 0 { "user" } else { "assistant" },
+                   "content": content, "timestamp": 1_700_000_000 + index as i64}),
+        );
+        parent = json!(id);
+    }
+    let body = json!({"chat": {"title": title, "history": {"messages": messages, "currentId": parent}}});
+    let reply = server.post("/api/v1/chats/new", token, body).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["id"].as_str().unwrap_or_default().to_owned()
+}
+
+fn titles(reply: &Value) -> Vec<String> {
+    reply.as_array().into_iter().flatten().filter_map(|c| c["title"].as_str().map(str::to_owned)).collect()
+}
+
+async fn search(server: &Server, token: &str, text: &str) -> Value {
+    let path = format!("/api/v1/chats/search?text={}", urlencode(text));
+    let reply = server.get(&path, token).await;
+    assert_eq!(reply.status, 200, "search {text:?}: {}", reply.body);
+    reply.body
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn text_matching_ordering_and_snippets() {
+    let server = Server::start().await;
+    let (admin, alice, _) = server.admin_and_user().await;
+    let (bob, _) = server.add_user(&admin, "Bob", "bob@example.com").await;
+    let long = format!("{} the quick brown fox jumps {}", "lorem ".repeat(40), "ipsum ".repeat(40));
+    chat_with(&server, &alice, "Animals", &["tell me about foxes", &long]).await;
+    chat_with(&server, &alice, "Brown things", &["chocolate is brown", "so is a fox, quick too"]).await;
+    chat_with(&server, &alice, "Quick Brown Fox notes", &["nothing here"]).await;
+    chat_with(&server, &alice, "Unrelated", &["weather report"]).await;
+    chat_with(&server, &bob, "Bob's fox", &["quick brown fox"]).await;
+    // Make updated_at distinct so the secondary order is known: later created = newer.
+    server.db().await.execute("UPDATE chat SET updated_at = rowid", ()).await.expect("order");
+
+    let results = search(&server, &alice, "Quick Brown Fox").await;
+    // Exact phrase (title or content) first, newest first; then chats matching every term.
+    assert_eq!(titles(&results), ["Quick Brown Fox notes", "Animals", "Brown things"]);
+    assert_eq!(results[0]["snippet"], Value::Null, "title match only: no message contains it");
+    let snippet = results[1]["snippet"].as_str().unwrap_or_default();
+    assert!(snippet.starts_with("...") && snippet.ends_with("...") && snippet.contains("the quick brown fox jumps"), "{snippet}");
+    assert_eq!(results[2]["snippet"], "so is a fox, quick too", "needles in order: phrase, then quick, brown, fox");
+    let keys: Vec<&str> = results[0].as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["id", "title", "updated_at", "created_at", "last_read_at", "snippet", "active", "archived"]);
+
+    // Case-insensitive substring, including inside words; short needles work too.
+    assert_eq!(titles(&search(&server, &alice, "FOXES").await), ["Animals"]);
+    assert_eq!(titles(&search(&server, &alice, "oc").await), ["Brown things"]);
+    // Bob's chats never show up for Alice.
+    assert!(!titles(&search(&server, &alice, "fox").await).contains(&"Bob's fox".to_owned()));
+    assert_eq!(titles(&search(&server, &bob, "fox").await), ["Bob's fox"]);
+}
+
+#[tokio::test]
+async fn filters_combine_as_specified() {
+    let server = Server::start().await;
+    let (_admin, alice, user_id) = server.admin_and_user().await;
+    let work = chat_with(&server, &alice, "Work plan", &["budget"]).await;
+    let both = chat_with(&server, &alice, "Work and fun", &["budget party"]).await;
+    let fun = chat_with(&server, &alice, "Fun", &["party"]).await;
+    let archived = chat_with(&server, &alice, "Old budget", &["budget"]).await;
+    let plain = chat_with(&server, &alice, "Plain", &["budget"]).await;
+    let db = server.db().await;
+    db.execute("UPDATE chat SET updated_at = rowid", ()).await.expect("order");
+    db.execute("UPDATE chat SET meta = '{\"tags\":[\"work\"]}' WHERE id = ?1", [work.as_str()]).await.expect("tag");
+    db.execute("UPDATE chat SET meta = '{\"tags\":[\"work\",\"fun\"]}', pinned = 1 WHERE id = ?1", [both.as_str()]).await.expect("tag");
+    db.execute("UPDATE chat SET meta = '{\"tags\":[\"fun\"]}', share_id = 's1' WHERE id = ?1", [fun.as_str()]).await.expect("tag");
+    db.execute("UPDATE chat SET archived = 1, meta = '{\"tags\":[\"work\"]}' WHERE id = ?1", [archived.as_str()]).await.expect("archive");
+    db.execute(
+        "INSERT INTO folder (id, parent_id, user_id, name, is_expanded, created_at, updated_at) VALUES \
+         ('f1', NULL, ?1, 'My Projects', 0, 0, 0), ('f2', 'f1', ?1, 'Sub', 0, 0, 0), ('f3', NULL, ?1, 'Other', 0, 0, 0)",
+        [user_id.as_str()],
+    )
+    .await
+    .expect("folders");
+    db.execute("UPDATE chat SET folder_id = 'f2' WHERE id = ?1", [work.as_str()]).await.expect("folder");
+    db.execute("UPDATE chat SET folder_id = 'f3' WHERE id = ?1", [both.as_str()]).await.expect("folder");
+
+    assert_eq!(titles(&search(&server, &alice, "tag:work").await), ["Work and fun", "Work plan"]);
+    assert_eq!(titles(&search(&server, &alice, "tag:work tag:fun").await), ["Work and fun"], "tags are ANDed");
+    assert_eq!(titles(&search(&server, &alice, "tag:none budget").await), ["Plain"]);
+    assert_eq!(titles(&search(&server, &alice, "tag:work archived:true").await), ["Old budget"]);
+    assert_eq!(titles(&search(&server, &alice, "archived:false budget").await), ["Plain", "Work and fun", "Work plan"]);
+    assert_eq!(titles(&search(&server, &alice, "pinned:true").await), ["Work and fun"]);
+    assert_eq!(titles(&search(&server, &alice, "pinned:false budget").await), ["Plain", "Work plan"]);
+    assert_eq!(titles(&search(&server, &alice, "shared:true").await), ["Fun"]);
+    // folder: matches names case-insensitively with _ as space, and includes descendants.
+    assert_eq!(titles(&search(&server, &alice, "folder:my_projects").await), ["Work plan"]);
+    assert_eq!(titles(&search(&server, &alice, "folder:my_projects folder:other").await), ["Work and fun", "Work plan"]);
+    assert_eq!(titles(&search(&server, &alice, "folder:nowhere").await), Vec::<String>::new());
+    // Tag plus folder filter combine (AND).
+    assert_eq!(titles(&search(&server, &alice, "tag:fun folder:other budget").await), ["Work and fun"]);
+    assert_eq!(search(&server, &alice, "tag:work").await[0]["snippet"], Value::Null, "no text, no snippet");
+    // archived is reported truthfully only here.
+    assert_eq!(search(&server, &alice, "archived:true").await[0]["archived"], true);
+}
+
+#[tokio::test]
+async fn bad_input_and_paging() {
+    let server = Server::start().await;
+    let (_admin, alice, _) = server.admin_and_user().await;
+    chat_with(&server, &alice, "Discount", &["100% off", "a_b literal", "it's \"quoted\" (really)"]).await;
+    chat_with(&server, &alice, "Other", &["1000 off", "axb"]).await;
+    // The exact phrase ranks first; "1000 off" still matches every term (100, off).
+    assert_eq!(titles(&search(&server, &alice, "100% off").await), ["Discount", "Other"]);
+    // Open WebUI passes % and _ into LIKE as wildcards; here they are literal characters.
+    assert_eq!(titles(&search(&server, &alice, "%%%").await), Vec::<String>::new(), "% is literal");
+    assert_eq!(titles(&search(&server, &alice, "_").await), ["Discount"], "_ is literal");
+    assert_eq!(titles(&search(&server, &alice, "\"quoted\" (really)").await), ["Discount"]);
+    assert_eq!(titles(&search(&server, &alice, "'; DROP TABLE chat; --").await), Vec::<String>::new());
+    assert_eq!(titles(&search(&server, &alice, "NEAR(a b) OR *").await), Vec::<String>::new(), "FTS syntax is not interpreted");
+    let empty = server.get("/api/v1/chats/search?text=%20%20", &alice).await;
+    assert_eq!(empty.status, 422, "Open WebUI answers 500 here");
+    assert_eq!(empty.body["detail"][0]["loc"], json!(["query", "text"]));
+    let missing = server.get("/api/v1/chats/search", &alice).await;
+    assert_eq!(missing.body["detail"][0]["type"], "missing");
+    assert_eq!(server.get("/api/v1/chats/search?text=x&page=zz", &alice).await.status, 422);
+    server.send("GET", "/api/v1/chats/search?text=x", None, None).await.assert_error(401, "Not authenticated");
+    assert_eq!(server.rows("SELECT COUNT(*) FROM chat", vec![]).await, vec![vec![json!(2)]]);
+
+    for index in 0..65 {
+        chat_with(&server, &alice, &format!("paged {index}"), &["needle"]).await;
+    }
+    assert_eq!(search(&server, &alice, "needle").await.as_array().map(Vec::len), Some(60));
+    let second = server.get("/api/v1/chats/search?text=needle&page=2", &alice).await;
+    assert_eq!(second.body.as_array().map(Vec::len), Some(5));
+}
