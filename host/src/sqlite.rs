@@ -100,6 +100,10 @@ impl DbPool {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mut rows = conn.query("PRAGMA synchronous=NORMAL", ()).await?;
         while rows.next().await?.is_some() {}
+        drop(rows);
+        // libsql is built with SQLITE_DEFAULT_FOREIGN_KEYS=1, but Spin's SQLite and Open
+        // WebUI (which may share this file) run with foreign keys off: match them.
+        conn.execute("PRAGMA foreign_keys=OFF", ()).await?;
         Ok(conn)
     }
 

@@ -25,8 +25,9 @@ pub fn truthy(value: &Json) -> bool {
     }
 }
 
-/// True if any of the user's groups grants `dotted`, else the default permissions' value.
-pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotted: &str) -> Result<bool, DbError> {
+/// The `permissions` objects of every group the user belongs to (inherited ones included),
+/// in Open WebUI's order.
+async fn group_permissions(ctx: &Ctx<'_>, user_id: &str) -> Result<Vec<Json>, DbError> {
     let rows = ctx
         .db
         .query(
@@ -34,9 +35,15 @@ pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotte
             &[user_id.into()],
         )
         .await?;
-    if rows
+    Ok(rows.iter().map(|row| row.json(0)).collect())
+}
+
+/// True if any of the user's groups grants `dotted`, else the default permissions' value.
+pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotted: &str) -> Result<bool, DbError> {
+    if group_permissions(ctx, user_id)
+        .await?
         .iter()
-        .any(|row| lookup(&row.json(0), dotted).is_some_and(truthy))
+        .any(|grants| lookup(grants, dotted).is_some_and(truthy))
     {
         return Ok(true);
     }
@@ -46,15 +53,8 @@ pub async fn has_permission(ctx: &Ctx<'_>, config: &Config, user_id: &str, dotte
 /// `get_permissions`: the defaults with every group's grants OR-ed in (True beats False).
 pub async fn effective_permissions(ctx: &Ctx<'_>, config: &Config, user_id: &str) -> Result<Json, DbError> {
     let mut permissions = config.user_permissions.clone();
-    let rows = ctx
-        .db
-        .query(
-            &format!("SELECT permissions FROM \"group\" WHERE id IN ({MEMBER_GROUP_IDS}) ORDER BY updated_at DESC, id"),
-            &[user_id.into()],
-        )
-        .await?;
-    for row in rows {
-        combine(&mut permissions, &row.json(0));
+    for grants in group_permissions(ctx, user_id).await? {
+        combine(&mut permissions, &grants);
     }
     Ok(permissions)
 }

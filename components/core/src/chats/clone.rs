@@ -76,16 +76,11 @@ async fn import_copy(ctx: &Ctx<'_>, user: &User, mut chat: Json, copy: CopyOf) -
         insert(
             ctx,
             NewChat {
-                user_id: user.id.clone(),
-                chat,
                 folder_id,
                 meta: copy.meta,
                 variables: copy.variables,
                 pinned: copy.pinned,
-                archived: false,
-                current_message_id: None,
-                created_at: ctx.now,
-                updated_at: ctx.now,
+                ..NewChat::fresh(&user.id, chat, ctx.now)
             },
         )
         .await

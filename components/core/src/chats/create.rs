@@ -116,6 +116,25 @@ pub struct NewChat {
     pub updated_at: i64,
 }
 
+impl NewChat {
+    /// A chat created now by `user_id`: no folder, empty meta and variables, not pinned or
+    /// archived, current message derived from the JSON. Callers override what differs.
+    pub fn fresh(user_id: &str, chat: Json, now: i64) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            chat,
+            folder_id: None,
+            meta: json!({}),
+            variables: json!({}),
+            pinned: false,
+            archived: false,
+            current_message_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Inserts a chat row and its `chat_message` rows; returns the stored chat.
 pub async fn insert(ctx: &Ctx<'_>, new: NewChat) -> ApiResult<Chat> {
     let id = new_id();
@@ -170,16 +189,9 @@ pub async fn create(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
         insert(
             ctx,
             NewChat {
-                user_id: user.id.clone(),
-                chat,
                 folder_id: form.folder_id.clone(),
-                meta: json!({}),
                 variables: form.variables.clone().unwrap_or_else(|| json!({})),
-                pinned: false,
-                archived: false,
-                current_message_id: None,
-                created_at: ctx.now,
-                updated_at: ctx.now,
+                ..NewChat::fresh(&user.id, chat, ctx.now)
             },
         )
         .await

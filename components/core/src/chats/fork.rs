@@ -91,16 +91,11 @@ pub async fn fork_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<
         insert(
             ctx,
             NewChat {
-                user_id: user.id.clone(),
-                chat: forked,
                 folder_id,
                 meta: Json::Object(meta),
                 variables: if is_owner { chat.variables.clone() } else { json!({}) },
                 pinned: is_owner && chat.pinned == Some(true),
-                archived: false,
-                current_message_id: None,
-                created_at: ctx.now,
-                updated_at: ctx.now,
+                ..NewChat::fresh(&user.id, forked, ctx.now)
             },
         )
         .await

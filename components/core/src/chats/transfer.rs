@@ -1,18 +1,16 @@
 //! Moving chats in and out: `POST /import` (all or nothing) and the export job behind
 //! `GET /all` (spec §2.10, §2.16).
 
-use super::create::{NewChat, insert, require_creation_permission};
+use super::create::{NewChat, insert, require_creation_permission, require_import_permission};
 use super::model::Chat;
 use crate::access::{Permission, has_folder_access};
 use crate::auth;
-use crate::config;
 use crate::context::Ctx;
 use crate::db::transaction;
-use crate::error::{ApiError, ApiResult, E_DEFAULT, E_PROHIBITED};
+use crate::error::{ApiError, ApiResult, E_DEFAULT};
 use crate::form::Fields;
 use crate::history;
 use crate::http::Request;
-use crate::permissions;
 use crate::tags;
 use serde_json::{Map, Value as Json, json};
 
@@ -89,12 +87,7 @@ pub async fn import(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Json>> {
     let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
     let items = parse_import(body.object()?)?;
-    if !user.is_admin() {
-        let config = config::load(ctx).await?;
-        if !permissions::has_permission(ctx, &config, &user.id, "chat.import").await? {
-            return Err(ApiError::forbidden(E_PROHIBITED));
-        }
-    }
+    require_import_permission(ctx, &user).await?;
     require_creation_permission(ctx, &user).await?;
     let mut tag_names: Vec<String> = Vec::new();
     let created = transaction(ctx.db, async || {

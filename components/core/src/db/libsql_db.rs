@@ -15,7 +15,7 @@ impl LibsqlDatabase {
     }
 
     /// Opens a local database file (or `:memory:`) with the settings the service uses:
-    /// WAL journal and a busy timeout. Foreign keys stay off, as in Open WebUI on SQLite.
+    /// WAL journal, a busy timeout, foreign keys off (as Open WebUI and Spin run SQLite).
     pub async fn open_local(path: &str) -> Result<Self, DbError> {
         let database = libsql::Builder::new_local(path)
             .build()
@@ -26,6 +26,8 @@ impl LibsqlDatabase {
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|error| DbError(error.to_string()))?;
         let db = Self { connection };
+        // libsql defaults to foreign keys on; Open WebUI and Spin's SQLite run with them off.
+        db.execute("PRAGMA foreign_keys=OFF", &[]).await?;
         if path != ":memory:" {
             db.query("PRAGMA journal_mode=WAL", &[]).await?;
         }
