@@ -1,6 +1,7 @@
 //! What every handler receives: the database, the configuration and the clock.
 
 use crate::db::Database;
+use crate::events::{NoPublisher, Publisher};
 use crate::settings::Settings;
 
 /// The per-request context handed to core handlers.
@@ -11,12 +12,19 @@ pub struct Ctx<'a> {
     pub settings: &'a Settings,
     /// "Now" in epoch seconds, fixed for the request.
     pub now: i64,
+    /// Where message events go after they are stored (the realtime relay).
+    pub publisher: &'a dyn Publisher,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context with the current wall-clock time.
+    /// A context with the current wall-clock time that publishes nothing.
     pub fn new(db: &'a dyn Database, settings: &'a Settings) -> Self {
-        Self { db, settings, now: now_seconds() }
+        Self { db, settings, now: now_seconds(), publisher: &NoPublisher }
+    }
+
+    /// The same context publishing through `publisher`.
+    pub fn with_publisher(self, publisher: &'a dyn Publisher) -> Self {
+        Self { publisher, ..self }
     }
 }
 

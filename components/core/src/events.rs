@@ -6,12 +6,13 @@
 //! with the same `{chat_id, message_id, user_id, data}`; the relay (see DESIGN.md,
 //! "Realtime") turns it into those emits.
 //!
-//! Transport is not wired yet: [`publish`] does nothing. The realtime work fills in its body
-//! (outbound HTTP to the relay or Redis `PUBLISH`, from Spin variables) and nothing else has
-//! to change. Persistence never depends on it: publishing happens after the write has
-//! committed, and a failure to publish must never fail the request.
+//! Transport is the [`Publisher`] in the request context: the Spin adapter posts the event to
+//! the relay's publish endpoint (Spin variables `realtime_url`, `realtime_token`). Persistence
+//! never depends on it: publishing happens after the write has committed, and a failure to
+//! publish never fails the request.
 
 use crate::context::Ctx;
+use async_trait::async_trait;
 use serde_json::{Value as Json, json};
 
 /// Event types the emitter also forwards, unchanged, to the shared `chat:{id}` room.
@@ -74,10 +75,37 @@ impl MessageEvent {
     }
 }
 
-/// Hands an event to the realtime relay. Call it only after the write has committed.
-/// Currently a no-op (see the module documentation).
+/// Delivers stored events to the realtime relay. Components implement it with outbound
+/// HTTP to the relay's publish endpoint; the relay delivers to sockets.
+#[async_trait(?Send)]
+pub trait Publisher {
+    /// Sends one event (`{chat_id, message_id, user_id, data}` as JSON text).
+    async fn publish(&self, event: String) -> Result<(), String>;
+}
+
+/// A publisher that drops everything (no relay configured, native tests).
+pub struct NoPublisher;
+
+#[async_trait(?Send)]
+impl Publisher for NoPublisher {
+    async fn publish(&self, _event: String) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl MessageEvent {
+    /// The wire form the relay's publish endpoint takes.
+    pub fn to_json(&self) -> Json {
+        json!({"chat_id": self.chat_id, "message_id": self.message_id, "user_id": self.user_id, "data": self.data})
+    }
+}
+
+/// Hands an event to the realtime relay. Call it only after the write has committed: a
+/// failure here is logged and never fails the request (clients catch up by refetching).
 pub async fn publish(ctx: &Ctx<'_>, event: MessageEvent) {
-    let _ = (ctx, event);
+    if let Err(error) = ctx.publisher.publish(event.to_json().to_string()).await {
+        eprintln!("realtime publish failed for chat {}: {error}", event.chat_id);
+    }
 }
 
 #[cfg(test)]

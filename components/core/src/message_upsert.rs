@@ -180,7 +180,7 @@ mod tests {
         }}});
         let db = setup(blob.clone()).await;
         let settings = Settings::default();
-        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.has_row && target.exists() && target.writable);
         assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await, Ok(true));
@@ -207,7 +207,7 @@ mod tests {
     async fn unwritable_histories_and_missing_chats() {
         let db = setup(json!({"history": {"messages": ["not", "a", "map"]}})).await;
         let settings = Settings::default();
-        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "m").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.writable);
         assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await, Ok(false));
@@ -218,7 +218,7 @@ mod tests {
     async fn more_than_threshold_patches_fold_into_the_blob() {
         let db = setup(json!({"history": {"currentId": null, "messages": {}}})).await;
         let settings = Settings::default();
-        let ctx = Ctx { db: &db, settings: &settings, now: 100 };
+        let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         for index in 0..=patches::FOLD_THRESHOLD {
             let target = load(&db, "c", &format!("m{index}")).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
             assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await, Ok(true));

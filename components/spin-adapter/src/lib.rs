@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chat_core::db::{Database, DbError, Row, Value};
 use chat_core::http::{Request, Response};
 use chat_core::settings::{Settings, VARIABLE_NAMES};
+use chat_core::events::Publisher;
 use chat_core::export::{self, ChunkSink, StreamJob};
 use chat_core::{Ctx, schema};
 use http_body_util::BodyExt;
@@ -70,6 +71,34 @@ impl Database for SpinDatabase {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         self.query(sql, params).await?;
         Ok(self.connection.changes().await)
+    }
+}
+
+/// Publishes message events to the realtime relay with one outbound HTTP request each
+/// (`POST realtime_url`, `Authorization: Bearer realtime_token`), as any Spin component
+/// may (Spin's `allowed_outbound_hosts` must allow the relay's origin). The variables are
+/// read only when an event is published, so other requests pay nothing; a component
+/// without `realtime_url` publishes nothing.
+pub struct HttpPublisher;
+
+#[async_trait(?Send)]
+impl Publisher for HttpPublisher {
+    async fn publish(&self, event: String) -> Result<(), String> {
+        let Some(url) = spin_sdk::variables::get("realtime_url").await.ok().filter(|url| !url.trim().is_empty()) else {
+            return Ok(());
+        };
+        let token = spin_sdk::variables::get("realtime_token").await.unwrap_or_default();
+        let request = spin_sdk::http::Request::post(url)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(spin_sdk::http::FullBody::new(bytes::Bytes::from(event)))
+            .map_err(|error| error.to_string())?;
+        let response = spin_sdk::http::send(request).await.map_err(|error| format!("{error:?}"))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("relay answered {}", response.status()))
+        }
     }
 }
 
@@ -184,6 +213,6 @@ where
         SCHEMA_READY.set(true);
     }
     let settings = settings().await;
-    let ctx = Ctx::new(&db, &settings);
+    let ctx = Ctx::new(&db, &settings).with_publisher(&HttpPublisher);
     route(&ctx, &request).await
 }
