@@ -11,9 +11,14 @@
 //!   empty body and nothing else;
 //! - response bodies are streamed to the client as the component produces them.
 //!
-//! Connections are HTTP/1.1 with keep-alive. On shutdown the listener closes, idle
-//! connections close, and in-flight requests finish (bounded by [`SHUTDOWN_GRACE`]).
+//! With a realtime [`Relay`] attached, its paths (`/ws/socket.io`, `/_realtime/publish`) are
+//! answered by the relay before any routing, so no component can shadow them.
+//!
+//! Connections are HTTP/1.1 with keep-alive. On shutdown the listener closes, WebSockets are
+//! closed with 1001, idle connections close, in-flight requests finish (bounded by
+//! [`SHUTDOWN_GRACE`]), and then the relay's component stops.
 
+use crate::realtime::Relay;
 use crate::router::{RouteMatch, Router};
 use crate::runtime::Runtime;
 use anyhow::Result;
@@ -40,12 +45,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct HttpTrigger {
     router: Router,
     runtime: Runtime,
+    relay: Option<Arc<Relay>>,
 }
 
 impl HttpTrigger {
     /// Puts a router and a runtime together.
     pub fn new(router: Router, runtime: Runtime) -> Self {
-        Self { router, runtime }
+        Self {
+            router,
+            runtime,
+            relay: None,
+        }
+    }
+
+    /// Serves the realtime relay's paths too.
+    pub fn with_relay(mut self, relay: Arc<Relay>) -> Self {
+        self.relay = Some(relay);
+        self
     }
 
     /// Serves `listener` until `shutdown` resolves, then drains connections and returns.
@@ -79,6 +95,10 @@ impl HttpTrigger {
             }
         }
         drop(listener);
+        // WebSockets first: they never finish by themselves, and clients should hear 1001.
+        if let Some(relay) = &self.relay {
+            relay.close_connections().await;
+        }
         tracing::info!(
             "shutting down: finishing {} open connection(s)",
             connections.len()
@@ -87,6 +107,10 @@ impl HttpTrigger {
         let drain = async { while connections.join_next().await.is_some() {} };
         if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
             tracing::warn!("shutdown grace period over; dropping remaining connections");
+        }
+        // After the drain: requests finishing meanwhile may still publish events.
+        if let Some(relay) = &self.relay {
+            relay.stop().await;
         }
         self.runtime.begin_shutdown();
         Ok(())
@@ -130,6 +154,13 @@ impl HttpTrigger {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
+        if let Some(relay) = &self.relay
+            && Relay::owns_path(&path)
+        {
+            let resp = relay.handle(req, client_addr).await;
+            log_request(&method, &path, "realtime", resp.status(), started);
+            return resp;
+        }
         let Some(route) = self.router.route(&path) else {
             let resp = empty_response(StatusCode::NOT_FOUND);
             log_request(&method, &path, "-", resp.status(), started);

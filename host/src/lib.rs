@@ -7,9 +7,11 @@
 //! - [`http_trigger`]: the HTTP server, Spin's request headers, 404/500 behaviour;
 //! - [`runtime`]: engine, compilation, linking, instance reuse; [`cache`]: compiled artefacts;
 //! - [`sqlite`], [`variables`], [`outbound_http`]: the host side of what components import;
-//! - [`serve`]: wires them together for `host serve`.
+//! - [`realtime`]: the realtime relay (WebSockets, rooms, the long-lived component, Redis);
+//! - [`serve`]: wires them together for `host serve` and `host realtime`.
 //!
-//! The binary (`src/main.rs`) is only the command line around [`serve::serve`].
+//! The binary (`src/main.rs`) is only the command line around [`serve::serve`] and
+//! [`serve::realtime`].
 
 #![deny(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod cache;
 pub mod http_trigger;
 pub mod manifest;
 pub mod outbound_http;
+pub mod realtime;
 pub mod router;
 pub mod runtime;
 pub mod serve;

@@ -6,6 +6,19 @@
 //! host serve [--listen 127.0.0.1:3000] [--db .data/chats.db] [--manifest spin.toml]
 //!            [--var name=value]... [--cache-dir .data/cache]
 //!            [--max-instance-reuse-count N] [--max-instance-concurrent-reuse-count N]
+//!            [relay flags]
+//! ```
+//!
+//! It also serves the realtime relay on the same port (`/ws/socket.io`, and
+//! `POST /_realtime/publish` for the components' events) when the realtime component exists.
+//! `host realtime` runs the relay alone, next to a Spin deployment:
+//!
+//! ```text
+//! host realtime [--listen 127.0.0.1:3001] [--db .data/chats.db] [--var name=value]...
+//!               [--cache-dir .data/cache] [relay flags]
+//! relay flags:  [--realtime-component target/wasm32-wasip2/release/realtime.wasm]
+//!               [--redis redis://host:6379] [--ws-max-frame-bytes 1048576]
+//!               [--ws-queue-frames 1024] [--realtime-watchdog 10]
 //! ```
 //!
 //! Logging goes through `tracing` (filter with `RUST_LOG`, default `info`). Ctrl-C or SIGTERM
@@ -14,7 +27,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use host::runtime::ReuseConfig;
-use host::serve::{ServeOptions, serve};
+use host::realtime::RelayLimits;
+use host::serve::{RealtimeConfig, RealtimeOptions, ServeOptions, realtime, serve};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,8 +42,69 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP components of a Spin manifest.
+    /// Serve the HTTP components of a Spin manifest (and the realtime relay).
     Serve(ServeArgs),
+    /// Serve only the realtime relay (WebSockets at /ws/socket.io, POST /_realtime/publish).
+    Realtime(RealtimeArgs),
+}
+
+#[derive(clap::Args)]
+struct RealtimeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3001")]
+    listen: SocketAddr,
+    /// SQLite/libSQL file behind the `default` database (its directory is created).
+    #[arg(long, default_value = ".data/chats.db")]
+    db: PathBuf,
+    /// Set a variable (`webui_secret_key`, `realtime_token`, `redis_url`, ...), before
+    /// SPIN_VARIABLE_<NAME> and Open WebUI's <NAME>.
+    #[arg(long = "var", visible_alias = "variable", value_name = "NAME=VALUE", value_parser = host::variables::parse_cli_var)]
+    vars: Vec<(String, String)>,
+    /// Where compiled components are cached.
+    #[arg(long, default_value = ".data/cache")]
+    cache_dir: PathBuf,
+    #[command(flatten)]
+    relay: RelayArgs,
+}
+
+/// Flags of the realtime relay, shared by `serve` and `realtime`.
+#[derive(clap::Args)]
+struct RelayArgs {
+    /// The realtime component [default: target/wasm32-wasip2/release/realtime.wasm; `serve`
+    /// runs without a relay when that file does not exist].
+    #[arg(long)]
+    realtime_component: Option<PathBuf>,
+    /// Redis URL: publish events there and relay what every relay publishes (else the
+    /// `redis_url` variable).
+    #[arg(long)]
+    redis: Option<String>,
+    /// Largest WebSocket frame (and published event) accepted, in bytes; larger frames close
+    /// the socket with 1009.
+    #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    ws_max_frame_bytes: u64,
+    /// Frames queued per connection; a client that falls this far behind is disconnected.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    ws_queue_frames: u64,
+    /// Seconds one call into the realtime component may run before it is stopped (trap) and
+    /// the component restarted.
+    #[arg(long, default_value_t = 10.0)]
+    realtime_watchdog: f64,
+}
+
+impl RelayArgs {
+    fn config(self) -> Result<RealtimeConfig> {
+        Ok(RealtimeConfig {
+            component: self.realtime_component,
+            redis_url: self.redis,
+            limits: RelayLimits {
+                max_frame_bytes: usize::try_from(self.ws_max_frame_bytes)?,
+                queue_frames: usize::try_from(self.ws_queue_frames)?,
+                watchdog: Duration::try_from_secs_f64(self.realtime_watchdog)
+                    .map_err(|e| anyhow::anyhow!("--realtime-watchdog: {e}"))?,
+                ..RelayLimits::default()
+            },
+        })
+    }
 }
 
 #[derive(clap::Args)]
@@ -61,6 +136,8 @@ struct ServeArgs {
     /// Seconds a request may take to produce its response (default: no limit).
     #[arg(long)]
     request_timeout: Option<f64>,
+    #[command(flatten)]
+    relay: RelayArgs,
 }
 
 fn main() -> Result<()> {
@@ -76,7 +153,21 @@ fn main() -> Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(run_serve(args)),
+        Command::Realtime(args) => runtime.block_on(run_realtime(args)),
     }
+}
+
+async fn run_realtime(args: RealtimeArgs) -> Result<()> {
+    let opts = RealtimeOptions {
+        listen: args.listen,
+        db: args.db,
+        vars: args.vars.into_iter().collect(),
+        cache_dir: args.cache_dir,
+        realtime: args.relay.config()?,
+    };
+    realtime(opts, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn run_serve(args: ServeArgs) -> Result<()> {
@@ -95,6 +186,7 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
             idle_instance_timeout: seconds(args.idle_instance_timeout)?,
             request_timeout: args.request_timeout.map(seconds).transpose()?,
         },
+        realtime: args.relay.config()?,
     };
     serve(opts, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -330,6 +330,14 @@ impl Runtime {
         })
     }
 
+    /// A runtime with no components (`host realtime` serves only the relay's paths).
+    pub fn empty() -> Self {
+        Self {
+            handlers: HashMap::new(),
+            shutting_down: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// Marks the process as stopping: instances dropped from now on are not errors.
     pub fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::Relaxed);

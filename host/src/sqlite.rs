@@ -378,7 +378,16 @@ impl HasData for Sqlite {
 
 /// Adds `spin:sqlite@3.1.0` to the linker.
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<HostState, Sqlite>(linker, |s| &mut s.sqlite)
+    add_to_linker_with(linker, |s| &mut s.sqlite)
+}
+
+/// Adds `spin:sqlite@3.1.0` to any linker whose store holds a [`SqliteCtx`] (the realtime
+/// component's store is not a [`HostState`]).
+pub fn add_to_linker_with<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut SqliteCtx,
+) -> wasmtime::Result<()> {
+    wit::add_to_linker::<T, Sqlite>(linker, get)
 }
 
 impl wit::Host for &mut SqliteCtx {}

@@ -3,8 +3,10 @@
 //! Application variables (`[variables]`) get their value from, in order: `--var name=value`,
 //! the environment variable `SPIN_VARIABLE_<NAME>` (upper-cased name), and the manifest
 //! `default`. One project rule on top: `webui_secret_key` also falls back to `WEBUI_SECRET_KEY`
-//! (Open WebUI's own variable) before its default. A `required` variable with no value is a
-//! startup error.
+//! (Open WebUI's own variable) before its default, and the host may supply defaults of its own
+//! for variables it knows (the realtime relay's URL and token in `host serve`), which beat the
+//! manifest default but not `--var` or the environment. A `required` variable with no value is
+//! a startup error.
 //!
 //! A component sees only the variables declared in its `[component.<id>.variables]` table;
 //! each is a template (`"literal {{ app_var }} literal"`) over application variables. All values
@@ -27,6 +29,8 @@ pub struct VariableSources {
     pub cli: HashMap<String, String>,
     /// The process environment (normally `std::env::vars()`).
     pub env: HashMap<String, String>,
+    /// Values the host knows better than the manifest default (e.g. `realtime_url`).
+    pub host_defaults: HashMap<String, String>,
 }
 
 impl VariableSources {
@@ -35,6 +39,7 @@ impl VariableSources {
         Self {
             cli,
             env: std::env::vars().collect(),
+            host_defaults: HashMap::new(),
         }
     }
 }
@@ -69,6 +74,7 @@ impl ResolvedVariables {
                         .then(|| sources.env.get("WEBUI_SECRET_KEY"))
                         .flatten()
                 })
+                .or_else(|| sources.host_defaults.get(name))
                 .cloned()
                 .or_else(|| decl.default.clone());
             if value.is_none() && decl.required {
@@ -108,6 +114,17 @@ impl ResolvedVariables {
     /// Renders a template over the application variables (used for `allowed_outbound_hosts`).
     pub fn render(&self, template: &str) -> Result<String> {
         render(template, &self.app)
+    }
+
+    /// An application variable: `None` if the manifest does not declare it, `Some(None)` if it
+    /// is declared without a value.
+    pub fn app(&self, name: &str) -> Option<Option<&str>> {
+        self.app.get(name).map(Option::as_deref)
+    }
+
+    /// The names of all application variables.
+    pub fn app_names(&self) -> impl Iterator<Item = &str> {
+        self.app.keys().map(String::as_str)
     }
 
     /// The variables of one component (empty if it declares none).
@@ -265,6 +282,13 @@ secret = "{{ webui_secret_key }}"
         sources.cli.insert("name".into(), "cli".into());
         let r = ResolvedVariables::resolve(&m, &sources).unwrap();
         assert_eq!(r.component("c").get("message").unwrap(), "hello, cli!");
+        // A host default beats the manifest default, not the environment or --var.
+        sources.host_defaults.insert("greeting".into(), "host".into());
+        sources.host_defaults.insert("name".into(), "host".into());
+        let r = ResolvedVariables::resolve(&m, &sources).unwrap();
+        assert_eq!(r.component("c").get("message").unwrap(), "host, cli!");
+        assert_eq!(r.app("greeting"), Some(Some("host")));
+        assert_eq!(r.app("nope"), None);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Build first (scripts/test does): `cargo build --release --target wasm32-wasip2 -p auths
 //! -p chats -p chat` and `cargo build -p host`.
 
+/// A minimal Socket.IO client for the realtime tests.
+pub mod socketio;
+
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

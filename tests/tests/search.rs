@@ -79,7 +79,7 @@ async fn filters_combine_as_specified() {
     let both = chat_with(&server, &alice, "Work and fun", &["budget party"]).await;
     let fun = chat_with(&server, &alice, "Fun", &["party"]).await;
     let archived = chat_with(&server, &alice, "Old budget", &["budget"]).await;
-    let plain = chat_with(&server, &alice, "Plain", &["budget"]).await;
+    chat_with(&server, &alice, "Plain", &["budget"]).await;
     let db = server.db().await;
     db.execute("UPDATE chat SET updated_at = rowid", ()).await.expect("order");
     db.execute("UPDATE chat SET meta = '{\"tags\":[\"work\"]}' WHERE id = ?1", [work.as_str()]).await.expect("tag");

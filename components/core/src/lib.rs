@@ -23,6 +23,7 @@ pub mod message_upsert;
 pub mod messages;
 pub mod patches;
 pub mod permissions;
+pub mod realtime;
 pub mod schema;
 pub mod search;
 pub mod settings;
