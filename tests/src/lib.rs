@@ -36,6 +36,31 @@ fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
+/// Starts `host serve` on `port` with the repository's spin.toml and the test secret.
+fn spawn_host(port: u16, db_path: &Path, vars: &[(String, String)]) -> Child {
+    let mut command = Command::new(host_binary());
+    command
+        .arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--db")
+        .arg(db_path)
+        .arg("--manifest")
+        .arg(repo_root().join("spin.toml"))
+        .arg("--cache-dir")
+        .arg(repo_root().join("target").join("component-cache"))
+        .env("SPIN_VARIABLE_WEBUI_SECRET_KEY", SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (name, value) in vars {
+        command.arg("--var").arg(format!("{name}={value}"));
+    }
+    command.spawn().unwrap_or_else(|error| {
+        panic!("could not start {:?}: {error} (build it with `cargo build -p host`)", host_binary())
+    })
+}
+
 /// A running host process; killed on drop.
 pub struct Server {
     child: Child,
@@ -43,6 +68,8 @@ pub struct Server {
     pub base: String,
     /// The database file.
     pub db_path: PathBuf,
+    port: u16,
+    vars: Vec<(String, String)>,
     _dir: TempDir,
     client: reqwest::Client,
 }
@@ -80,36 +107,28 @@ impl Server {
         let dir = TempDir::new("chats-test");
         let db_path = dir.0.join("chats.db");
         let port = free_port();
-        let mut command = Command::new(host_binary());
-        command
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--db")
-            .arg(&db_path)
-            .arg("--manifest")
-            .arg(repo_root().join("spin.toml"))
-            .arg("--cache-dir")
-            .arg(repo_root().join("target").join("component-cache"))
-            .env("SPIN_VARIABLE_WEBUI_SECRET_KEY", SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (name, value) in vars {
-            command.arg("--var").arg(format!("{name}={value}"));
-        }
-        let child = command.spawn().unwrap_or_else(|error| {
-            panic!("could not start {:?}: {error} (build it with `cargo build -p host`)", host_binary())
-        });
+        let vars: Vec<(String, String)> = vars.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        let child = spawn_host(port, &db_path, &vars);
         let server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             db_path,
+            port,
+            vars,
             _dir: dir,
             client: reqwest::Client::new(),
         };
         server.wait_ready().await;
         server
+    }
+
+    /// Stops the host (SIGKILL, like a crash) and starts it again on the same port and
+    /// database with the same settings.
+    pub async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_host(self.port, &self.db_path, &self.vars);
+        self.wait_ready().await;
     }
 
     async fn wait_ready(&self) {

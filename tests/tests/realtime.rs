@@ -129,9 +129,18 @@ async fn chat_rooms_presence_typing_and_access() {
     assert!(viewer.events_within(QUIET).await.is_empty());
 }
 
+/// Reads the node client's next line within 20 s.
+async fn next_line(lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>) -> String {
+    tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("a line from the node client in time")
+        .expect("read")
+        .unwrap_or_default()
+}
+
 #[tokio::test]
-async fn socket_io_client_from_npm_receives_events() {
-    let server = Server::start().await;
+async fn socket_io_client_from_npm_joins_receives_and_reconnects_after_a_relay_restart() {
+    let mut server = Server::start().await;
     let (_admin, alice, alice_id) = server.admin_and_user().await;
     let chat_id = chat(&server, &alice).await;
     let script = integration_tests::repo_root().join("tests/js/owner-tab.mjs");
@@ -139,18 +148,32 @@ async fn socket_io_client_from_npm_receives_events() {
         .arg(script)
         .env("BASE_URL", &server.base)
         .env("TOKEN", &alice)
+        .env("CHAT_ID", &chat_id)
+        .env("EXPECT", "2")
         .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .expect("node (run `npm ci` in tests/js first; scripts/test does)");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.expect("ready in time").expect("read").unwrap_or_default();
-    assert_eq!(ready, format!("ready {}", json!({"id": alice_id, "name": "Alice"})));
-    let event = json!({"type": "embeds", "data": {"embeds": ["<b>x</b>"]}});
-    server.post(&format!("/api/v1/chats/{chat_id}/messages/a1/event"), &alice, event.clone()).await;
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.expect("event in time").expect("read").unwrap_or_default();
-    let received: Value = serde_json::from_str(&line).unwrap_or(Value::String(line));
-    assert_eq!(received, json!({"chat_id": chat_id, "message_id": "a1", "data": event}));
+    let ready = format!("ready {}", json!({"id": alice_id, "name": "Alice"}));
+    assert_eq!(next_line(&mut lines).await, ready);
+    assert_eq!(next_line(&mut lines).await, "joined true");
+
+    let first = json!({"type": "embeds", "data": {"embeds": ["<b>x</b>"]}});
+    server.post(&format!("/api/v1/chats/{chat_id}/messages/a1/event"), &alice, first.clone()).await;
+    let received: Value = serde_json::from_str(&next_line(&mut lines).await).unwrap_or(Value::Null);
+    assert_eq!(received, json!({"chat_id": chat_id, "message_id": "a1", "data": first}));
+
+    // The relay goes away (killed) and comes back on the same port: socket.io-client
+    // reconnects by itself, joins again and keeps receiving.
+    server.restart().await;
+    assert_eq!(next_line(&mut lines).await, ready);
+    assert_eq!(next_line(&mut lines).await, "joined true");
+    let second = json!({"type": "replace", "data": {"content": "after restart"}});
+    server.post(&format!("/api/v1/chats/{chat_id}/messages/a1/event"), &alice, second.clone()).await;
+    let received: Value = serde_json::from_str(&next_line(&mut lines).await).unwrap_or(Value::Null);
+    assert_eq!(received, json!({"chat_id": chat_id, "message_id": "a1", "data": second}));
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("exit").expect("wait");
     assert!(status.success());
 }
