@@ -1,0 +1,290 @@
+//! `bench-realtime`: how fast the realtime relay delivers published events to many sockets.
+//!
+//! Starts its own `host serve` on loopback (temp database, known `realtime_token`), signs up
+//! one user, opens `--sockets` Socket.IO connections as that user, then publishes events at
+//! `--rate` to `POST /_realtime/publish` for `--duration` seconds (or `--events`). The relay
+//! sends every event to every socket of the user, so each event is `sockets` deliveries. Each
+//! event carries its send time; each socket records receive − send on the same clock (one
+//! process), so latency includes the publish request, the relay and the client's own reading.
+//! Prints a table and a JSON line; any loss is reported. Run it through
+//! `scripts/bench-realtime`, which builds what it needs and raises the open-files limit.
+
+mod client;
+mod histogram;
+mod host;
+mod publisher;
+mod report;
+
+use clap::Parser;
+use futures::StreamExt as _;
+use histogram::Histogram;
+use host::{Host, HostOptions};
+use report::Report;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Realtime relay benchmark (publish → Socket.IO delivery latency and throughput).
+#[derive(Parser)]
+#[command(name = "bench-realtime")]
+struct Args {
+    /// WebSocket connections, all authenticated as one user.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
+    sockets: u64,
+    /// Events to publish at most [default: rate × duration].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    events: Option<u64>,
+    /// Target events per second.
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    /// Seconds of publishing at most [default: 10, or events / rate when --events is given].
+    #[arg(long)]
+    duration: Option<f64>,
+    /// The host binary [default: <repo>/target/release/host].
+    #[arg(long)]
+    host_bin: Option<PathBuf>,
+    /// The repository root (spin.toml, built components).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/.."))]
+    repo: PathBuf,
+    /// Extra argument for `host serve` (repeatable), e.g. `--host-arg=--ws-queue-frames=4096`.
+    #[arg(long = "host-arg", allow_hyphen_values = true)]
+    host_args: Vec<String>,
+    /// Handshakes in progress at once while opening the sockets.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    connect_concurrency: u64,
+}
+
+/// Seconds the drain phase waits for deliveries after publishing ends, at most.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+/// The drain ends earlier when no delivery arrived for this long.
+const DRAIN_IDLE: Duration = Duration::from_secs(3);
+
+fn main() {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => fail(&format!("tokio runtime: {e}")),
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run(args) => outcome,
+            // Dropping `run` drops the `Host`, which kills the host process.
+            _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
+        }
+    });
+    // Socket tasks may still hold connections; do not wait for them.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match outcome {
+        Ok(report) => report.print(),
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("bench-realtime: {message}");
+    std::process::exit(1)
+}
+
+async fn run(args: Args) -> Result<Report, String> {
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        return Err("--rate must be a positive number".into());
+    }
+    let duration = match (args.duration, args.events) {
+        (Some(seconds), _) => seconds,
+        (None, Some(events)) => events as f64 / args.rate,
+        (None, None) => 10.0,
+    };
+    let duration = Duration::try_from_secs_f64(duration).map_err(|e| format!("--duration: {e}"))?;
+    let events = args
+        .events
+        .unwrap_or_else(|| (args.rate * duration.as_secs_f64()).ceil() as u64)
+        .max(1);
+    check_open_files(args.sockets)?;
+
+    let repo = args
+        .repo
+        .canonicalize()
+        .map_err(|e| format!("--repo {}: {e}", args.repo.display()))?;
+    let binary = args
+        .host_bin
+        .clone()
+        .unwrap_or_else(|| host::default_binary(&repo));
+    if !binary.exists() {
+        return Err(format!(
+            "no host binary at {} (cargo build --release -p host, or pass --host-bin)",
+            binary.display()
+        ));
+    }
+    let epoch = Instant::now();
+    println!("starting {} serve ...", binary.display());
+    let mut host = Host::start(&HostOptions {
+        binary: binary.clone(),
+        repo,
+        extra_args: args.host_args.clone(),
+    })?;
+    host.wait_ready(Duration::from_secs(180)).await?;
+    println!(
+        "host pid {} ready on {} after {:.1} s",
+        host.pid(),
+        host.base,
+        epoch.elapsed().as_secs_f64()
+    );
+    let (token, user_id) = host.signup().await?;
+
+    // Open and join every socket, a bounded number of handshakes at a time (a thousand at
+    // once would overflow the listen backlog and measure retries, not the relay).
+    println!("opening {} sockets as user {user_id} ...", args.sockets);
+    let ws_url = format!(
+        "{}/ws/socket.io/?EIO=4&transport=websocket",
+        host.base.replacen("http", "ws", 1)
+    );
+    let connect_started = Instant::now();
+    let results: Vec<_> = futures::stream::iter(0..args.sockets)
+        .map(|_| client::connect(&ws_url, &token, Duration::from_secs(20)))
+        .buffer_unordered(args.connect_concurrency as usize)
+        .collect()
+        .await;
+    let connect_s = connect_started.elapsed().as_secs_f64();
+    let mut joined = Vec::new();
+    let mut connect_error = None;
+    for result in results {
+        match result {
+            Ok(socket) => joined.push(socket),
+            Err(e) => {
+                connect_error.get_or_insert(e);
+            }
+        }
+    }
+    host.check_alive()?;
+    let sockets_joined = joined.len() as u64;
+    println!("{sockets_joined} sockets joined in {connect_s:.2} s");
+    if joined.is_empty() {
+        return Err(format!(
+            "no socket could join: {}",
+            connect_error.unwrap_or_default()
+        ));
+    }
+    let host_rss_joined_kib = host::rss_kib(host.pid());
+
+    let delivered = Arc::new(AtomicU64::new(0));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let receivers: Vec<_> = joined
+        .into_iter()
+        .map(|socket| tokio::spawn(socket.receive(epoch, stop_rx.clone(), delivered.clone())))
+        .collect();
+
+    println!(
+        "publishing {events} events at {} events/s (at most {:.1} s) ...",
+        args.rate,
+        duration.as_secs_f64()
+    );
+    let plan = publisher::Plan {
+        events,
+        rate: args.rate,
+        duration,
+    };
+    let published =
+        publisher::run(&host.base, &host.realtime_token, &user_id, &plan, epoch).await?;
+    let expected = published.accepted * sockets_joined;
+    println!(
+        "published {} events; waiting for {expected} deliveries ...",
+        published.accepted
+    );
+    drain(&mut host, &delivered, expected).await?;
+    let _ = stop_tx.send(true);
+
+    let mut latency = Histogram::default();
+    let (mut received, mut duplicates, mut dropped, mut last_receive_ns) = (0, 0, 0, 0);
+    let mut drop_reason = None;
+    for receiver in receivers {
+        let stats = receiver.await.map_err(|e| format!("socket task: {e}"))?;
+        latency.merge(&stats.latency);
+        received += stats.unique;
+        duplicates += stats.duplicates;
+        last_receive_ns = last_receive_ns.max(stats.last_receive_ns);
+        if let Some(reason) = stats.ended {
+            dropped += 1;
+            drop_reason.get_or_insert(reason);
+        }
+    }
+    let seconds = |ns: u64| ns as f64 / 1e9;
+    let report = Report {
+        host_bin: binary.display().to_string(),
+        sockets: args.sockets,
+        sockets_joined,
+        connect_s,
+        connect_error,
+        events_planned: events,
+        events_published: published.accepted,
+        publish_failures: published.failed,
+        publish_error: published.first_error,
+        deliveries_expected: expected,
+        deliveries_received: received,
+        duplicates,
+        sockets_dropped: dropped,
+        drop_reason,
+        publish_s: seconds(
+            published
+                .last_send_ns
+                .saturating_sub(published.first_send_ns),
+        ),
+        total_s: seconds(
+            last_receive_ns
+                .max(published.last_send_ns)
+                .saturating_sub(published.first_send_ns),
+        ),
+        latency,
+        publish_latency: published.http_latency,
+        host_peak_rss_kib: host::peak_rss_kib(host.pid()),
+        host_rss_joined_kib,
+        host_cpu_s: host::cpu_seconds(Some(host.pid())),
+        bench_cpu_s: host::cpu_seconds(None),
+    };
+    let log_lines = host.log_lines();
+    if log_lines > 0 {
+        println!(
+            "host log ({log_lines} lines), last lines:\n{}",
+            host.log_tail(5)
+        );
+    }
+    // `host` drops here: the host process is killed by PID.
+    Ok(report)
+}
+
+/// Waits until every expected delivery arrived, deliveries stop for [`DRAIN_IDLE`], or
+/// [`DRAIN_LIMIT`] passed — whichever comes first, so a lossy run still ends.
+async fn drain(host: &mut Host, delivered: &AtomicU64, expected: u64) -> Result<(), String> {
+    let started = Instant::now();
+    let (mut last_count, mut last_progress) = (delivered.load(Ordering::Relaxed), Instant::now());
+    loop {
+        let count = delivered.load(Ordering::Relaxed);
+        if count >= expected {
+            return Ok(());
+        }
+        if count != last_count {
+            (last_count, last_progress) = (count, Instant::now());
+        }
+        if last_progress.elapsed() >= DRAIN_IDLE || started.elapsed() >= DRAIN_LIMIT {
+            println!("stopped waiting: {count} of {expected} deliveries arrived");
+            return Ok(());
+        }
+        host.check_alive()?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Each socket is a file descriptor here and one in the host (which inherits our limits).
+fn check_open_files(sockets: u64) -> Result<(), String> {
+    let needed = sockets + 256;
+    match host::open_files_limit() {
+        Some(limit) if limit < needed => Err(format!(
+            "the open-files limit is {limit}, {sockets} sockets need about {needed}: raise it with `ulimit -n {needed}` (scripts/bench-realtime does)"
+        )),
+        _ => Ok(()),
+    }
+}
