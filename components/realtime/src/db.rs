@@ -38,25 +38,7 @@ fn to_db_error(error: sqlite::Error) -> DbError {
     DbError(format!("{error:?}"))
 }
 
-fn to_spin(value: &Value) -> sqlite::Value {
-    match value {
-        Value::Null => sqlite::Value::Null,
-        Value::Integer(number) => sqlite::Value::Integer(*number),
-        Value::Real(number) => sqlite::Value::Real(*number),
-        Value::Text(text) => sqlite::Value::Text(text.clone()),
-        Value::Blob(bytes) => sqlite::Value::Blob(bytes.clone()),
-    }
-}
-
-fn from_spin(value: sqlite::Value) -> Value {
-    match value {
-        sqlite::Value::Null => Value::Null,
-        sqlite::Value::Integer(number) => Value::Integer(number),
-        sqlite::Value::Real(number) => Value::Real(number),
-        sqlite::Value::Text(text) => Value::Text(text),
-        sqlite::Value::Blob(bytes) => Value::Blob(bytes),
-    }
-}
+chat_core::spin_sqlite_value_conversions!(sqlite::Value);
 
 #[async_trait(?Send)]
 impl Database for SqliteDatabase {

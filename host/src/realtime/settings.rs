@@ -16,23 +16,20 @@
 use crate::variables::ResolvedVariables;
 use std::collections::{BTreeSet, HashMap};
 
-/// Variables the component gets even when the manifest does not declare them.
-pub const COMPONENT_VARIABLES: [&str; 14] = [
-    "webui_secret_key",
-    "enable_admin_chat_access",
-    "enable_admin_export",
-    "enable_community_sharing",
-    "enable_api_keys",
-    "enable_signup",
-    "default_user_role",
-    "jwt_expires_in",
-    "user_permissions",
+/// Variables the relay alone reads, besides the core settings every component reads
+/// ([`chat_core::settings::VARIABLE_NAMES`]).
+const RELAY_VARIABLES: [&str; 5] = [
     "cors_allow_origin",
     "websocket_server_ping_interval",
     "websocket_server_ping_timeout",
     "websocket_event_caller_timeout",
     "websocket_heartbeat_interval",
 ];
+
+/// Variables the component gets even when the manifest does not declare them.
+pub fn component_variables() -> impl Iterator<Item = &'static str> {
+    chat_core::settings::VARIABLE_NAMES.iter().copied().chain(RELAY_VARIABLES)
+}
 
 /// Variables only the host uses.
 pub const HOST_ONLY: [&str; 4] = [
@@ -74,7 +71,7 @@ impl Lookup<'_> {
 
 /// The component's environment: every known or declared variable that has a value.
 pub fn component_env(lookup: &Lookup<'_>) -> Vec<(String, String)> {
-    let mut names: BTreeSet<&str> = COMPONENT_VARIABLES.into_iter().collect();
+    let mut names: BTreeSet<&str> = component_variables().collect();
     if let Some(m) = lookup.manifest {
         names.extend(m.app_names());
     }

@@ -82,3 +82,31 @@ pub fn split_statements(sql: &str) -> impl Iterator<Item = &str> {
                 .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"))
         })
 }
+
+/// Writes `to_spin(&Value) -> V` and `from_spin(V) -> Value` for a `spin:sqlite` binding's
+/// `value` type `V`. Each binding generator (spin-sdk's, a component's own wit-bindgen) makes
+/// its own type with the same five cases, so the conversions are generated, not copied.
+#[macro_export]
+macro_rules! spin_sqlite_value_conversions {
+    ($($value:ident)::+) => {
+        fn to_spin(value: &$crate::db::Value) -> $($value)::+ {
+            match value {
+                $crate::db::Value::Null => $($value)::+::Null,
+                $crate::db::Value::Integer(number) => $($value)::+::Integer(*number),
+                $crate::db::Value::Real(number) => $($value)::+::Real(*number),
+                $crate::db::Value::Text(text) => $($value)::+::Text(text.clone()),
+                $crate::db::Value::Blob(bytes) => $($value)::+::Blob(bytes.clone()),
+            }
+        }
+
+        fn from_spin(value: $($value)::+) -> $crate::db::Value {
+            match value {
+                $($value)::+::Null => $crate::db::Value::Null,
+                $($value)::+::Integer(number) => $crate::db::Value::Integer(number),
+                $($value)::+::Real(number) => $crate::db::Value::Real(number),
+                $($value)::+::Text(text) => $crate::db::Value::Text(text),
+                $($value)::+::Blob(bytes) => $crate::db::Value::Blob(bytes),
+            }
+        }
+    };
+}
