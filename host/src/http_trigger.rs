@@ -46,7 +46,11 @@ pub struct HttpTrigger {
     router: Router,
     runtime: Runtime,
     relay: Option<Arc<Relay>>,
+    max_body_bytes: u64,
 }
+
+/// The default request body cap (DESIGN.md "Errors and limits").
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 impl HttpTrigger {
     /// Puts a router and a runtime together.
@@ -55,7 +59,16 @@ impl HttpTrigger {
             router,
             runtime,
             relay: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
+    }
+
+    /// Caps request bodies: a larger declared `Content-Length` is answered 413 before any
+    /// component runs, and a body without one is cut off at the cap (the component's read
+    /// fails, so it answers an error instead of buffering without end).
+    pub fn with_max_body_bytes(mut self, max_body_bytes: u64) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
     }
 
     /// Serves the realtime relay's paths too.
@@ -166,7 +179,17 @@ impl HttpTrigger {
             log_request(&method, &path, "-", resp.status(), started);
             return resp;
         };
-        let req = match prepare_request(req, &route, client_addr) {
+        let declared = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > self.max_body_bytes) {
+            let resp = too_large(self.max_body_bytes);
+            log_request(&method, &path, &route.component_id, resp.status(), started);
+            return resp;
+        }
+        let req = match prepare_request(req, &route, client_addr, self.max_body_bytes) {
             Ok(req) => req,
             Err(e) => {
                 tracing::warn!("bad request for {path}: {e:#}");
@@ -195,6 +218,16 @@ fn log_request(method: &http::Method, path: &str, component: &str, status: Statu
     );
 }
 
+/// 413 in Open WebUI's error shape.
+fn too_large(limit: u64) -> Response<WasiBody> {
+    let detail = format!("Request body is too large (the limit is {limit} bytes).");
+    let body = serde_json::json!({ "detail": detail }).to_string();
+    let mut resp = Response::new(crate::outbound_http::full_body(body.into_bytes()));
+    *resp.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
 fn empty_response(status: StatusCode) -> Response<WasiBody> {
     let mut resp = Response::new(crate::outbound_http::empty_body());
     *resp.status_mut() = status;
@@ -217,6 +250,7 @@ fn prepare_request(
     req: Request<Incoming>,
     route: &RouteMatch,
     client_addr: SocketAddr,
+    max_body_bytes: u64,
 ) -> Result<wasmtime_wasi_http::handler::Request> {
     let (mut parts, body) = req.into_parts();
     let host = match parts.headers.get(HOST) {
@@ -272,8 +306,13 @@ fn prepare_request(
             HeaderValue::from_str(value)?,
         );
     }
-    let body = body
-        .map_err(wasmtime_wasi_http::Error::from)
+    let limit = usize::try_from(max_body_bytes).unwrap_or(usize::MAX);
+    let body = http_body_util::Limited::new(body, limit)
+        .map_err(move |error| match error.downcast::<hyper::Error>() {
+            Ok(transport) => wasmtime_wasi_http::Error::from(*transport),
+            // The only other error `Limited` produces is the cap being exceeded.
+            Err(_) => wasmtime_wasi_http::Error::HttpRequestBodySize(Some(max_body_bytes)),
+        })
         .boxed_unsync();
     Ok(Request::from_parts(parts, body))
 }

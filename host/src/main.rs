@@ -136,6 +136,9 @@ struct ServeArgs {
     /// Seconds a request may take to produce its response (default: no limit).
     #[arg(long)]
     request_timeout: Option<f64>,
+    /// Largest request body accepted, in bytes; larger ones get 413 (default 16 MiB).
+    #[arg(long, default_value_t = host::http_trigger::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: u64,
     #[command(flatten)]
     relay: RelayArgs,
 }
@@ -187,6 +190,7 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
             request_timeout: args.request_timeout.map(seconds).transpose()?,
         },
         realtime: args.relay.config()?,
+        max_body_bytes: args.max_body_bytes,
     };
     serve(opts, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -327,6 +327,13 @@ async fn send_http(
     Ok((res, io))
 }
 
+/// A complete in-memory body for callers that need a `WasiBody` (host-made answers).
+pub fn full_body(bytes: Vec<u8>) -> WasiBody {
+    http_body_util::Full::new(Bytes::from(bytes))
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
 /// Empty body helper for callers that need a `WasiBody`.
 pub fn empty_body() -> WasiBody {
     http_body_util::Empty::<Bytes>::new()

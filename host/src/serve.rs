@@ -42,6 +42,8 @@ pub struct ServeOptions {
     pub reuse: ReuseConfig,
     /// The realtime relay.
     pub realtime: RealtimeConfig,
+    /// Largest request body accepted (413 above it).
+    pub max_body_bytes: u64,
 }
 
 /// Realtime relay settings shared by `host serve` and `host realtime`.
@@ -231,7 +233,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()>) -> Re
     for (route, component) in router.routes() {
         tracing::info!("  http://{local}{route} -> {component}");
     }
-    let mut trigger = HttpTrigger::new(router, runtime);
+    let mut trigger = HttpTrigger::new(router, runtime).with_max_body_bytes(opts.max_body_bytes);
     if let Some(relay) = relay {
         tracing::info!("  ws://{local}/ws/socket.io -> realtime");
         tracing::info!(

@@ -370,6 +370,19 @@ async fn delete_one_and_all() {
 }
 
 #[tokio::test]
+async fn oversized_bodies_get_413_and_write_nothing() {
+    let server = Server::start().await;
+    let (_admin, alice, _) = server.admin_and_user().await;
+    let huge = format!("{{\"chat\": {{\"title\": \"{}\"}}}}", "x".repeat(17 * 1024 * 1024));
+    let reply = server.send_raw("POST", "/api/v1/chats/new", Some(&alice), &huge).await;
+    reply.assert_error(413, "Request body is too large (the limit is 16777216 bytes).");
+    assert_eq!(server.rows("SELECT COUNT(*) FROM chat", vec![]).await, vec![vec![json!(0)]]);
+    // Just under the cap is fine.
+    let big = format!("{{\"chat\": {{\"title\": \"big\", \"pad\": \"{}\"}}}}", "y".repeat(4 * 1024 * 1024));
+    assert_eq!(server.send_raw("POST", "/api/v1/chats/new", Some(&alice), &big).await.status, 200);
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods() {
     let server = Server::start().await;
     let (_admin, alice, _) = server.admin_and_user().await;
