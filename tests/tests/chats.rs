@@ -390,6 +390,12 @@ async fn unknown_routes_and_methods() {
     method.assert_error(405, "Method Not Allowed");
     let deep = server.get("/api/v1/chats/a/b/c/d", &alice).await;
     deep.assert_error(404, "Not Found");
+    // An empty id is a chat that does not exist, never "all chats" (regression: `//`).
+    let kept = server.post("/api/v1/chats/new", &alice, sample_chat("kept")).await;
+    assert_eq!(kept.status, 200);
+    server.send("DELETE", "/api/v1/chats//", Some(&alice), None).await.assert_error(404, E_NOT_FOUND);
+    assert_eq!(server.rows("SELECT COUNT(*) FROM chat", vec![]).await, vec![vec![json!(1)]]);
+    server.send("DELETE", "/api/v1/chats/", Some(&alice), None).await;
     // Without a trailing slash the collection is served too.
     assert_eq!(server.get("/api/v1/chats", &alice).await.body, json!([]));
     let elsewhere = server.send("GET", "/api/v1/nothing-here", None, None).await;

@@ -33,11 +33,29 @@ pub mod users;
 pub use context::Ctx;
 pub use error::{ApiError, ApiResult};
 
-/// Splits a path remainder like `/a%20b/c/` into decoded segments (empty ones dropped, so
-/// `/api/v1/chats` and `/api/v1/chats/` both give none).
+/// Splits a path remainder like `/a%20b/c/` into decoded segments. The leading slash and
+/// one trailing slash are dropped (so `/api/v1/chats` and `/api/v1/chats/` both give none);
+/// other empty segments are kept, so `DELETE /api/v1/chats//` is chat `""` (not found),
+/// never "all chats".
 pub fn percent_segments(rest: &str) -> Vec<String> {
-    rest.split('/')
-        .filter(|segment| !segment.is_empty())
-        .map(http::percent_decode)
-        .collect()
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    rest.split('/').map(http::percent_decode).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_segments;
+
+    #[test]
+    fn segments_keep_inner_empty_ones() {
+        assert!(percent_segments("").is_empty());
+        assert!(percent_segments("/").is_empty());
+        assert_eq!(percent_segments("//"), [""]);
+        assert_eq!(percent_segments("/a%20b/c/"), ["a b", "c"]);
+        assert_eq!(percent_segments("/a//b"), ["a", "", "b"]);
+    }
 }

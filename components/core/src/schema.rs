@@ -27,21 +27,26 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
     {
         return Ok(());
     }
-    let owned_by_open_webui = !db
-        .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'", &[])
-        .await?
-        .is_empty();
-    if !owned_by_open_webui {
-        db.execute_script(OPENWEBUI_SCHEMA).await?;
-    }
-    db.execute_script(SERVICE_SCHEMA).await?;
-    crate::search::index::ensure(db).await?;
-    db.execute(
-        "INSERT OR IGNORE INTO chatsvc_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
-        &[VERSION.into()],
-    )
-    .await?;
-    Ok(())
+    // One transaction: an interrupted first start, or two instances starting at once, can
+    // never leave `alembic_version` without the tables it vouches for.
+    crate::db::transaction(db, async || {
+        let owned_by_open_webui = !db
+            .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'", &[])
+            .await?
+            .is_empty();
+        if !owned_by_open_webui {
+            db.execute_script(OPENWEBUI_SCHEMA).await?;
+        }
+        db.execute_script(SERVICE_SCHEMA).await?;
+        crate::search::index::ensure(db).await?;
+        db.execute(
+            "INSERT OR IGNORE INTO chatsvc_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
+            &[VERSION.into()],
+        )
+        .await?;
+        Ok::<(), DbError>(())
+    })
+    .await
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

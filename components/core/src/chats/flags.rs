@@ -27,12 +27,12 @@ async fn reload(ctx: &Ctx<'_>, id: &str) -> ApiResult<Json> {
 
 /// `POST /api/v1/chats/{id}/pin`: toggles `pinned` and moves the chat to the top.
 pub async fn toggle_pin(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Json> {
-    let chat = owned(ctx, request, id).await?;
-    let pinned = !chat.pinned.unwrap_or(false);
+    owned(ctx, request, id).await?;
+    // Toggled in one statement, so two concurrent toggles cannot both write the same value.
     ctx.db
         .execute(
-            "UPDATE chat SET pinned = ?, updated_at = ?, last_read_at = ? WHERE id = ?",
-            &[pinned.into(), ctx.now.into(), ctx.now.into(), id.into()],
+            "UPDATE chat SET pinned = NOT COALESCE(pinned, 0), updated_at = ?, last_read_at = ? WHERE id = ?",
+            &[ctx.now.into(), ctx.now.into(), id.into()],
         )
         .await?;
     reload(ctx, id).await
@@ -40,9 +40,11 @@ pub async fn toggle_pin(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult
 
 /// `POST /api/v1/chats/{id}/archive`: toggles `archived`, clears the folder both ways.
 pub async fn toggle_archive(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Json> {
-    let chat = owned(ctx, request, id).await?;
-    let archived = !chat.archived;
+    owned(ctx, request, id).await?;
     transaction(ctx.db, async || {
+        // Read and toggle inside the transaction, so concurrent toggles serialise.
+        let chat = model::find_stored(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_DEFAULT))?;
+        let archived = !chat.archived;
         ctx.db
             .execute(
                 "UPDATE chat SET archived = ?, folder_id = NULL, updated_at = ?, last_read_at = ? WHERE id = ?",

@@ -42,7 +42,8 @@ pub async fn chats_in_subtree(ctx: &Ctx<'_>, request: &Request, folder_id: &str)
             &params,
         )
         .await?;
-    Ok(rows.iter().map(|row| Chat::from_row(row).response()).collect())
+    let chats = super::model::prepare_all(ctx.db, rows.iter().map(Chat::from_row).collect()).await?;
+    Ok(chats.iter().map(Chat::response).collect())
 }
 
 /// `GET /api/v1/chats/folder/{folder_id}/list?page=&sort_by=&sort_dir=`: the caller's

@@ -280,13 +280,18 @@ async fn user_chats(ctx: &Ctx<'_>, user_id: &str, order: &str, after: Option<i64
     Ok((chats, total.first().map_or(0, |row| row.int(0))))
 }
 
+/// Largest `items_per_page` of `/stats/usage`.
+pub const MAX_USAGE_PAGE: i64 = 200;
+
 /// `GET /api/v1/chats/stats/usage` (`items_per_page`, `page`).
 pub async fn usage(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
     let items_per_page = request.query_int("items_per_page")?;
     let page = request.query_int("page")?;
     let user = auth::verified_user(ctx, request).await?;
-    let limit = items_per_page.unwrap_or(50);
-    let offset = (page.unwrap_or(1) - 1).saturating_mul(limit);
+    // Each item loads a whole chat: bound the page (Open WebUI has no bound; -1 would mean
+    // "everything" to SQLite).
+    let limit = items_per_page.unwrap_or(50).clamp(1, MAX_USAGE_PAGE);
+    let offset = page.unwrap_or(1).saturating_sub(1).max(0).saturating_mul(limit);
     let (chats, total) = user_chats(ctx, &user.id, "updated_at DESC, id", None, limit, offset).await?;
     let mut items = Vec::new();
     for chat in &chats {
@@ -324,7 +329,7 @@ async fn export_result(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Response> 
     may_export(ctx, &user).await?;
     let order = "updated_at ASC, id";
     if !stream {
-        let offset = (page - 1).saturating_mul(EXPORT_PAGE);
+        let offset = page.saturating_sub(1).max(0).saturating_mul(EXPORT_PAGE);
         let (chats, total) = user_chats(ctx, &user.id, order, after, EXPORT_PAGE, offset).await?;
         let items: Vec<Json> = chats.iter().filter_map(export_item).collect();
         return Ok(Response::ok(&json!({"type": "chats", "items": items, "total": total, "page": page})));

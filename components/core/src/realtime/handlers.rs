@@ -67,12 +67,18 @@ impl Relay {
         let Some(connection) = self.connections.get_mut(&conn) else { return };
         let Some(socket) = connection.socket.as_mut() else { return };
         let previous = socket.auth.replace(Auth { token, user_id: user.id.clone(), name: user.name.clone() });
-        let chat_ids = socket.pool.take().map(|pool| pool.chat_ids).unwrap_or_default();
+        let switched = previous.as_ref().is_some_and(|previous| previous.user_id != user.id);
+        // A socket that becomes another user keeps nothing of the previous one: not its
+        // `user:` room, not the chat rooms it was let into (Open WebUI keeps both).
+        let chat_ids = match socket.pool.take() {
+            Some(pool) if !switched => pool.chat_ids,
+            _ => Vec::new(),
+        };
         if let Some(auth) = &socket.auth {
             socket.pool = Some(PoolEntry::new(auth, chat_ids, now));
         }
-        if let Some(previous) = previous.filter(|previous| previous.user_id != user.id) {
-            rooms::leave(out, conn, connection, &user_room(&previous.user_id));
+        if switched {
+            rooms::leave_all(out, conn, connection);
         }
         rooms::join(out, conn, connection, user_room(&user.id));
     }

@@ -156,3 +156,17 @@ async fn client_disconnect_and_close() {
     world.close(1).await;
     assert_eq!(world.relay.connection_count(), 0);
 }
+
+#[tokio::test]
+async fn switching_user_drops_the_previous_users_rooms() {
+    let mut world = World::new().await;
+    let ann = world.user("u-ann", "Ann", "user").await;
+    let bob = world.user("u-bob", "Bob", "user").await;
+    world.chat("c1", "u-ann", T0, None, None).await;
+    world.connect(1, Some(&ann)).await;
+    world.emit(1, 1, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
+    assert!(world.in_room(1, "chat:c1"));
+    world.emit(1, 2, "user-join", json!({"auth": {"token": bob}})).await;
+    assert!(world.in_room(1, "user:u-bob"));
+    assert!(!world.in_room(1, "user:u-ann") && !world.in_room(1, "chat:c1"), "nothing of Ann's is kept");
+}

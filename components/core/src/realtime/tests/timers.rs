@@ -74,3 +74,27 @@ async fn silent_sessions_are_reaped_from_presence() {
     world.emit(1, 4, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
     assert_eq!(world.frames(1).last().map(String::as_str), Some("434[true]"), "a heartbeat brings the session back");
 }
+
+#[tokio::test]
+async fn the_sweep_removes_sockets_from_chats_they_may_no_longer_read() {
+    let mut world = World::new().await;
+    let ann = world.user("u-ann", "Ann", "user").await;
+    let ada = world.user("u-ada", "Ada", "admin").await;
+    world.chat("c1", "u-ann", T0, None, None).await;
+    world.tick(0).await;
+    world.connect(1, Some(&ann)).await;
+    world.connect(2, Some(&ada)).await;
+    for conn in [1, 2] {
+        world.emit(conn, 1, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
+    }
+    assert!(world.in_room(2, "chat:c1"), "admins may read (admin chat access on)");
+    world.frames(2);
+    // The chat goes away (deleted by its owner): on the next sweep the admin's socket
+    // leaves the room and is told, the owner's too, and both stay connected.
+    world.sql("DELETE FROM chat WHERE id = 'c1'", &[]).await;
+    world.tick(30).await;
+    assert!(!world.in_room(2, "chat:c1") && !world.in_room(1, "chat:c1"));
+    let notice = r#"42["events",{"chat_id":"c1","shared":true,"data":{"type":"chat:access","data":{}}}]"#;
+    assert!(world.frames(2).iter().any(|frame| frame == notice), "chat:access sent");
+    assert!(world.in_room(2, "user:u-ada") && world.in_room(1, "user:u-ann"), "sessions stay");
+}
