@@ -4,6 +4,9 @@
 //! Build first (scripts/test does): `cargo build --release --target wasm32-wasip2 -p auths
 //! -p chats -p chat` and `cargo build -p host`.
 
+// Test support: a failed setup step should stop the test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 /// A minimal Socket.IO client for the realtime tests.
 pub mod socketio;
 
@@ -37,7 +40,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts `host serve` on `port` with the repository's spin.toml and the test secret.
-fn spawn_host(port: u16, db_path: &Path, vars: &[(String, String)]) -> Child {
+fn spawn_host(port: u16, db_path: &Path, vars: &[(String, String)], args: &[String]) -> Child {
     let mut command = Command::new(host_binary());
     command
         .arg("serve")
@@ -56,6 +59,7 @@ fn spawn_host(port: u16, db_path: &Path, vars: &[(String, String)]) -> Child {
     for (name, value) in vars {
         command.arg("--var").arg(format!("{name}={value}"));
     }
+    command.args(args);
     command.spawn().unwrap_or_else(|error| {
         panic!("could not start {:?}: {error} (build it with `cargo build -p host`)", host_binary())
     })
@@ -70,6 +74,7 @@ pub struct Server {
     pub db_path: PathBuf,
     port: u16,
     vars: Vec<(String, String)>,
+    args: Vec<String>,
     _dir: TempDir,
     client: reqwest::Client,
 }
@@ -104,17 +109,24 @@ impl Server {
 
     /// Starts a server with extra `--var name=value` settings.
     pub async fn start_with(vars: &[(&str, &str)]) -> Self {
+        Self::start_with_args(vars, &[]).await
+    }
+
+    /// Starts a server with extra `--var name=value` settings and extra `host serve` flags.
+    pub async fn start_with_args(vars: &[(&str, &str)], args: &[&str]) -> Self {
         let dir = TempDir::new("chats-test");
         let db_path = dir.0.join("chats.db");
         let port = free_port();
         let vars: Vec<(String, String)> = vars.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
-        let child = spawn_host(port, &db_path, &vars);
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        let child = spawn_host(port, &db_path, &vars, &args);
         let server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             db_path,
             port,
             vars,
+            args,
             _dir: dir,
             client: reqwest::Client::new(),
         };
@@ -127,7 +139,7 @@ impl Server {
     pub async fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn_host(self.port, &self.db_path, &self.vars);
+        self.child = spawn_host(self.port, &self.db_path, &self.vars, &self.args);
         self.wait_ready().await;
     }
 

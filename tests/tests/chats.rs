@@ -369,14 +369,33 @@ async fn delete_one_and_all() {
     assert_eq!(server.send("DELETE", &format!("/api/v1/chats/{bobs}"), Some(&admin), None).await.body, json!(true));
 }
 
+/// Sends only the head of a `POST /api/v1/chats/new` that declares a `length`-byte body,
+/// and returns the raw HTTP answer: a server that judges by the declared length answers
+/// without reading a byte of the body.
+async fn post_head_only(server: &Server, token: &str, length: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/chats/new HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 #[tokio::test]
 async fn oversized_bodies_get_413_and_write_nothing() {
     let server = Server::start().await;
     let (_admin, alice, _) = server.admin_and_user().await;
-    let huge = format!("{{\"chat\": {{\"title\": \"{}\"}}}}", "x".repeat(17 * 1024 * 1024));
-    let reply = server.send_raw("POST", "/api/v1/chats/new", Some(&alice), &huge).await;
-    reply.assert_error(413, "Request body is too large (the limit is 16777216 bytes).");
+    // The host answers from the declared length, before reading (or waiting for) the body.
+    let answer = post_head_only(&server, &alice, 17 * 1024 * 1024).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#"{"detail":"Request body is too large (the limit is 16777216 bytes)."}"#), "{answer}");
     assert_eq!(server.rows("SELECT COUNT(*) FROM chat", vec![]).await, vec![vec![json!(0)]]);
+    assert_eq!(server.get("/api/v1/chats/", &alice).await.body, json!([]), "the host keeps serving");
     // Just under the cap is fine.
     let big = format!("{{\"chat\": {{\"title\": \"big\", \"pad\": \"{}\"}}}}", "y".repeat(4 * 1024 * 1024));
     assert_eq!(server.send_raw("POST", "/api/v1/chats/new", Some(&alice), &big).await.status, 200);

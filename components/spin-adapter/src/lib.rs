@@ -12,7 +12,7 @@ use chat_core::http::{Request, Response};
 use chat_core::settings::{Settings, VARIABLE_NAMES};
 use chat_core::events::Publisher;
 use chat_core::export::{self, ChunkSink, StreamJob};
-use chat_core::{Ctx, schema};
+use chat_core::{ApiError, Ctx, schema};
 use http_body_util::BodyExt;
 use spin_sdk::http::{HeaderMap, HeaderName, HeaderValue, IntoResponse, StatusCode};
 use spin_sdk::sqlite;
@@ -103,10 +103,26 @@ thread_local! {
     static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Converts Spin's request into the core's (body fully read).
-pub async fn core_request(request: spin_sdk::http::Request) -> Result<Request, String> {
+/// Bodies are read whole, so they are capped here too (DESIGN.md: 16 MiB → 413): Spin
+/// itself sets no limit, and our host's cap may be configured higher.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Converts Spin's request into the core's, reading the body (at most [`MAX_BODY_BYTES`],
+/// else 413).
+pub async fn core_request(request: spin_sdk::http::Request) -> Result<Request, ApiError> {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map_err(|error| error.to_string())?.to_bytes().to_vec();
+    let body = http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|error| {
+            if error.is::<http_body_util::LengthLimitError>() {
+                ApiError::new(413, format!("Request body is too large (the limit is {MAX_BODY_BYTES} bytes)."))
+            } else {
+                ApiError::bad_request(error.to_string())
+            }
+        })?
+        .to_bytes()
+        .to_vec();
     let headers = parts
         .headers
         .iter()
@@ -178,7 +194,7 @@ where
 {
     let request = match core_request(request).await {
         Ok(request) => request,
-        Err(error) => return Response::error(&chat_core::ApiError::bad_request(error)),
+        Err(error) => return Response::error(&error),
     };
     let db = match SpinDatabase::open_default().await {
         Ok(db) => db,
