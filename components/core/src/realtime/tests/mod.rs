@@ -139,6 +139,16 @@ impl World {
     }
 
     /// Opens `conn` and connects its Socket.IO session with `token` (if any); clears its frames.
+    /// The common cast: owner Ann on connection 1, admin Ada on connection 2, Ann's chat
+    /// `c1`.
+    async fn ann_and_ada_on_c1(&mut self) {
+        let ann = self.user("u-ann", "Ann", "user").await;
+        let ada = self.user("u-ada", "Ada", "admin").await;
+        self.chat("c1", "u-ann", T0, None, None).await;
+        self.connect(1, Some(&ann)).await;
+        self.connect(2, Some(&ada)).await;
+    }
+
     async fn connect(&mut self, conn: ConnId, token: Option<&str>) {
         self.open(conn);
         let auth = token.map(|token| json!({"token": token}).to_string()).unwrap_or_default();

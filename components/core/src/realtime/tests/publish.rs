@@ -9,11 +9,7 @@ fn event(chat_id: &str, kind: &str) -> String {
 #[tokio::test]
 async fn events_reach_the_owner_and_collaborators() {
     let mut world = World::new().await;
-    let ann = world.user("u-ann", "Ann", "user").await;
-    let ada = world.user("u-ada", "Ada", "admin").await;
-    world.chat("c1", "u-ann", T0, None, None).await;
-    world.connect(1, Some(&ann)).await;
-    world.connect(2, Some(&ada)).await;
+    world.ann_and_ada_on_c1().await;
     world.emit(2, 1, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
     world.frames(1);
     world.frames(2);

@@ -51,11 +51,7 @@ async fn tokens_are_checked_again_every_30_seconds() {
 #[tokio::test]
 async fn silent_sessions_are_reaped_from_presence() {
     let mut world = World::new().await;
-    let ann = world.user("u-ann", "Ann", "user").await;
-    let ada = world.user("u-ada", "Ada", "admin").await;
-    world.chat("c1", "u-ann", T0, None, None).await;
-    world.connect(1, Some(&ann)).await;
-    world.connect(2, Some(&ada)).await;
+    world.ann_and_ada_on_c1().await;
     for conn in [1, 2] {
         world.emit(conn, 1, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
     }
@@ -78,12 +74,8 @@ async fn silent_sessions_are_reaped_from_presence() {
 #[tokio::test]
 async fn the_sweep_removes_sockets_from_chats_they_may_no_longer_read() {
     let mut world = World::new().await;
-    let ann = world.user("u-ann", "Ann", "user").await;
-    let ada = world.user("u-ada", "Ada", "admin").await;
-    world.chat("c1", "u-ann", T0, None, None).await;
     world.tick(0).await;
-    world.connect(1, Some(&ann)).await;
-    world.connect(2, Some(&ada)).await;
+    world.ann_and_ada_on_c1().await;
     for conn in [1, 2] {
         world.emit(conn, 1, "events:chat", json!({"chat_id": "c1", "data": {"type": "join"}})).await;
     }
