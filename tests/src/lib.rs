@@ -143,6 +143,23 @@ impl Server {
         self.wait_ready().await;
     }
 
+    /// The host's process id (for reading `/proc/PID/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the host with SIGKILL (a crash) and reaps it; [`Server::respawn`] starts it again.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the host again after [`Server::kill`], on the same port, database and settings.
+    pub async fn respawn(&mut self) {
+        self.child = spawn_host(self.port, &self.db_path, &self.vars, &self.args);
+        self.wait_ready().await;
+    }
+
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
