@@ -21,6 +21,7 @@ pub mod http;
 pub mod message_map;
 pub mod message_upsert;
 pub mod messages;
+pub mod openapi;
 pub mod patches;
 pub mod permissions;
 pub mod realtime;

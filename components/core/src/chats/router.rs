@@ -17,6 +17,8 @@ pub async fn dispatch(ctx: &Ctx<'_>, request: &Request) -> Response {
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method.as_str();
     match (method, parts.as_slice()) {
+        // Ours, first so that `GET /{id}` never takes "openapi.json" for a chat id.
+        ("GET", ["openapi.json"]) => crate::openapi::response(),
         ("GET", [] | ["list"]) => Response::from_result(list::list(ctx, request).await),
         ("POST", ["read"]) => Response::from_result(read_state::mark_all_read(ctx, request).await),
         ("GET", ["stats", "usage"]) => Response::from_result(stats::usage(ctx, request).await),
