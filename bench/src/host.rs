@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Signs the users' JWTs; any value works, it only has to be fixed for the run.
-const SECRET: &str = "bench-secret-0123456789abcdef";
+/// Signs the users' JWTs; any value works, it only has to be fixed for the run (and equal
+/// in the host and in `bench-api`'s in-process core, which seeds the same database).
+pub const SECRET: &str = "bench-secret-0123456789abcdef";
 
 /// How the host is started.
 pub struct HostOptions {
@@ -22,6 +23,8 @@ pub struct HostOptions {
     pub repo: PathBuf,
     /// Extra arguments after `host serve ...` (e.g. `--ws-queue-frames 4096`).
     pub extra_args: Vec<String>,
+    /// The database file [default: a fresh one in the host's temp dir].
+    pub db: Option<PathBuf>,
 }
 
 /// A running host; killed (SIGKILL, by PID) and its temp dir removed on drop.
@@ -60,7 +63,7 @@ impl Host {
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--db")
-            .arg(dir.join("chats.db"))
+            .arg(options.db.clone().unwrap_or_else(|| dir.join("chats.db")))
             .arg("--manifest")
             .arg(options.repo.join("spin.toml"))
             // The tests' cache: compiled components are reused across runs and with the tests.

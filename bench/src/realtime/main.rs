@@ -9,16 +9,13 @@
 //! Prints a table and a JSON line; any loss is reported. Run it through
 //! `scripts/bench-realtime`, which builds what it needs and raises the open-files limit.
 
-mod client;
-mod histogram;
-mod host;
 mod publisher;
 mod report;
 
 use clap::Parser;
 use futures::StreamExt as _;
-use histogram::Histogram;
-use host::{Host, HostOptions};
+use bench::histogram::Histogram;
+use bench::host::{Host, HostOptions};
 use report::Report;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -113,7 +110,7 @@ async fn run(args: Args) -> Result<Report, String> {
     let binary = args
         .host_bin
         .clone()
-        .unwrap_or_else(|| host::default_binary(&repo));
+        .unwrap_or_else(|| bench::host::default_binary(&repo));
     if !binary.exists() {
         return Err(format!(
             "no host binary at {} (cargo build --release -p host, or pass --host-bin)",
@@ -126,6 +123,7 @@ async fn run(args: Args) -> Result<Report, String> {
         binary: binary.clone(),
         repo,
         extra_args: args.host_args.clone(),
+        db: None,
     })?;
     host.wait_ready(Duration::from_secs(180)).await?;
     println!(
@@ -145,7 +143,7 @@ async fn run(args: Args) -> Result<Report, String> {
     );
     let connect_started = Instant::now();
     let results: Vec<_> = futures::stream::iter(0..args.sockets)
-        .map(|_| client::connect(&ws_url, &token, Duration::from_secs(20)))
+        .map(|_| bench::client::connect(&ws_url, &token, Duration::from_secs(20)))
         .buffer_unordered(args.connect_concurrency as usize)
         .collect()
         .await;
@@ -169,7 +167,7 @@ async fn run(args: Args) -> Result<Report, String> {
             connect_error.unwrap_or_default()
         ));
     }
-    let host_rss_joined_kib = host::rss_kib(host.pid());
+    let host_rss_joined_kib = bench::host::rss_kib(host.pid());
 
     let delivered = Arc::new(AtomicU64::new(0));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -240,10 +238,10 @@ async fn run(args: Args) -> Result<Report, String> {
         ),
         latency,
         publish_latency: published.http_latency,
-        host_peak_rss_kib: host::peak_rss_kib(host.pid()),
+        host_peak_rss_kib: bench::host::peak_rss_kib(host.pid()),
         host_rss_joined_kib,
-        host_cpu_s: host::cpu_seconds(Some(host.pid())),
-        bench_cpu_s: host::cpu_seconds(None),
+        host_cpu_s: bench::host::cpu_seconds(Some(host.pid())),
+        bench_cpu_s: bench::host::cpu_seconds(None),
     };
     let log_lines = host.log_lines();
     if log_lines > 0 {
@@ -281,7 +279,7 @@ async fn drain(host: &mut Host, delivered: &AtomicU64, expected: u64) -> Result<
 /// Each socket is a file descriptor here and one in the host (which inherits our limits).
 fn check_open_files(sockets: u64) -> Result<(), String> {
     let needed = sockets + 256;
-    match host::open_files_limit() {
+    match bench::host::open_files_limit() {
         Some(limit) if limit < needed => Err(format!(
             "the open-files limit is {limit}, {sockets} sockets need about {needed}: raise it with `ulimit -n {needed}` (scripts/bench-realtime does)"
         )),

@@ -1,6 +1,6 @@
 //! The results: a table for people and one JSON line for scripts (the last line of output).
 
-use crate::histogram::Histogram;
+use bench::histogram::Histogram;
 use serde_json::{Value, json};
 
 /// Everything the benchmark measured.
