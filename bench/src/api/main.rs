@@ -83,6 +83,12 @@ struct Args {
     /// The repository root (spin.toml, built components).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/.."))]
     repo: PathBuf,
+    /// Keep the seeded database: copy it here at the end (for profiling and query plans).
+    #[arg(long)]
+    keep_db: Option<PathBuf>,
+    /// Seed, keep (`--keep-db`) and stop: no server, no load.
+    #[arg(long, requires = "keep_db")]
+    seed_only: bool,
     /// Also write the JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -129,6 +135,9 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
     if let Api::Native(native) = &api {
         // Start the host on a checkpointed file, as a long-running server would be.
         native.sql("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    }
+    if args.seed_only {
+        return keep(args, &db_path);
     }
     let floor = floor(&api, &ours, args, dir, &db).await?;
     drop(api);
@@ -206,8 +215,19 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
         "against": args.against,
     });
     println!("{report}");
+    drop(host);
+    keep(args, &db_path)?;
     if let Some(path) = &args.json {
         std::fs::write(path, format!("{report:#}\n")).map_err(|e| format!("write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Copies the database to `--keep-db`, if given.
+fn keep(args: &Args, db_path: &std::path::Path) -> Result<(), String> {
+    if let Some(target) = &args.keep_db {
+        std::fs::copy(db_path, target).map_err(|e| format!("copy the database to {}: {e}", target.display()))?;
+        println!("database kept at {}", target.display());
     }
     Ok(())
 }

@@ -19,15 +19,21 @@ use std::collections::HashSet;
 pub const PAGE_SIZE: i64 = 60;
 
 /// SQL that is true when the chat's title or one of its string messages contains the
-/// needle bound to `?` (twice for indexable needles, twice for short ones).
+/// needle bound to `?` (twice either way).
+///
+/// An indexable needle becomes the set of matching chat ids, computed once from the two FTS
+/// indexes (`chat.id IN (...)`), so the planner can walk the user's chats newest first and
+/// stop at the page end instead of testing every chat of the user (reading each row's
+/// `meta`, which lies past the large `chat` column, is the expensive part of a scan).
 fn contains_clause(needle: &str, params: &mut Vec<Value>) -> String {
     if indexable(needle) {
         let fts = phrase_query(needle);
         params.push(fts.clone().into());
         params.push(fts.into());
-        "(chat.rowid IN (SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?) \
-         OR chat.id IN (SELECT m.chat_id FROM chat_message m WHERE m.rowid IN \
-           (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?)))"
+        "chat.id IN (SELECT m.chat_id FROM chat_message m WHERE m.rowid IN \
+           (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?) \
+         UNION SELECT t.id FROM chat t WHERE t.rowid IN \
+           (SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?))"
             .into()
     } else {
         // Too short for trigrams: a scan of this user's candidate chats, still literal.
@@ -119,13 +125,15 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
     } else {
         let exact = contains_clause(&query.phrase, &mut params);
         if query.terms.is_empty() {
+            // One word: every match is exact, so the order is the plain one (and needs no sort).
             sql.push_str(&format!(" AND {exact}"));
+            "updated_at DESC, id".to_owned()
         } else {
             let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut params)).collect();
             sql.push_str(&format!(" AND ({exact} OR ({}))", all_terms.join(" AND ")));
+            let exact_again = contains_clause(&query.phrase, &mut order_params);
+            format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
         }
-        let exact_again = contains_clause(&query.phrase, &mut order_params);
-        format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
     };
     params.extend(order_params);
     sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
@@ -156,29 +164,19 @@ fn needles(query: &SearchQuery) -> Vec<String> {
 }
 
 /// The snippet of one chat: its string message contents in stored order, first needle first.
+/// One query per chat; the needles are looked for in Rust (the page has at most 60 chats).
 async fn chat_snippet(ctx: &Ctx<'_>, chat_id: &str, needles: &[String]) -> Result<Option<String>, DbError> {
-    for needle in needles {
-        let mut params: Vec<Value> = vec![chat_id.into()];
-        let filter = if indexable(needle) {
-            params.push(phrase_query(needle).into());
-            "AND m.rowid IN (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?)"
-        } else {
-            ""
-        };
-        let rows = ctx
-            .db
-            .query(
-                &format!(
-                    "SELECT json_extract(m.content, '$') FROM chat_message m WHERE m.chat_id = ? \
-                     AND json_valid(m.content) AND json_type(m.content) = 'text' {filter} ORDER BY m.rowid"
-                ),
-                &params,
-            )
-            .await?;
-        let contents: Vec<String> = rows.iter().map(|row| row.text(0)).collect();
-        if let Some(found) = snippet::first(std::slice::from_ref(needle), contents.iter().map(String::as_str)) {
-            return Ok(Some(found));
-        }
+    if needles.is_empty() {
+        return Ok(None);
     }
-    Ok(None)
+    let rows = ctx
+        .db
+        .query(
+            "SELECT json_extract(m.content, '$') FROM chat_message m WHERE m.chat_id = ? \
+             AND json_valid(m.content) AND json_type(m.content) = 'text' ORDER BY m.rowid",
+            &[chat_id.into()],
+        )
+        .await?;
+    let contents: Vec<String> = rows.iter().map(|row| row.text(0)).collect();
+    Ok(snippet::first(needles, contents.iter().map(String::as_str)))
 }

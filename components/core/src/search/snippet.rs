@@ -6,8 +6,12 @@ pub const MAX_LENGTH: usize = 200;
 
 /// The snippet for `needle` in `content`, or `None` when it does not occur.
 pub fn cut(content: &str, needle: &str) -> Option<String> {
+    let lowered_text = content.to_lowercase();
+    if !lowered_text.contains(needle) {
+        return None;
+    }
     let original: Vec<char> = content.chars().collect();
-    let lowered: Vec<char> = content.to_lowercase().chars().collect();
+    let lowered: Vec<char> = lowered_text.chars().collect();
     let needle: Vec<char> = needle.chars().collect();
     // Lower-casing can change the length of a few characters; positions are taken from the
     // lower-cased text as Python does and clamped to the original.
