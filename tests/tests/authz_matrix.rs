@@ -6,9 +6,7 @@
 //! owner's data: every owner chat, message and folder holds a unique marker string.
 
 use chat_core::auth::jwt;
-use chat_core::error::{
-    E_API_KEY_NOT_ALLOWED, E_DEFAULT, E_INVALID_TOKEN, E_NOT_FOUND, E_PROHIBITED, E_UNAUTHORIZED,
-};
+use chat_core::error::{E_API_KEY_NOT_ALLOWED, E_DEFAULT, E_INVALID_TOKEN, E_NOT_FOUND, E_PROHIBITED, E_UNAUTHORIZED};
 use integration_tests::{SECRET, Server};
 use serde_json::{Value, json};
 
@@ -61,15 +59,7 @@ enum Who {
 
 /// method, path (`{chat}`, `{msg}`, `{share}`, `{folder}`, `{owner}` filled per case), body,
 /// kind, and the answers for another user, an admin with admin chat access, an admin without.
-type Row = (
-    &'static str,
-    &'static str,
-    Option<fn() -> Value>,
-    Kind,
-    Want,
-    Want,
-    Want,
-);
+type Row = (&'static str, &'static str, Option<fn() -> Value>, Kind, Want, Want, Want);
 
 const NF: Want = Err(401, E_NOT_FOUND);
 const PROHIBITED: Want = Err(401, E_PROHIBITED);
@@ -81,292 +71,50 @@ fn table() -> Vec<Row> {
     let empty = Some((|| json!({})) as fn() -> Value);
     let tag = Some((|| json!({"name": "t"})) as fn() -> Value);
     vec![
-        (
-            "GET",
-            "/api/v1/chats/openapi.json",
-            none,
-            Public(Sees),
-            Sees,
-            Sees,
-            Sees,
-        ),
+        ("GET", "/api/v1/chats/openapi.json", none, Public(Sees), Sees, Sees, Sees),
         ("GET", "/api/v1/chats/", none, Verified, Mine, Mine, Mine),
-        (
-            "GET",
-            "/api/v1/chats/list",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/read",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/stats/usage",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/stats/export",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/stats/export/{chat}",
-            none,
-            Verified,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
+        ("GET", "/api/v1/chats/list", none, Verified, Mine, Mine, Mine),
+        ("POST", "/api/v1/chats/read", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/stats/usage", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/stats/export", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/stats/export/{chat}", none, Verified, PROHIBITED, Sees, PROHIBITED),
         ("DELETE", "/api/v1/chats/", none, Verified, Mine, Mine, Mine),
-        (
-            "GET",
-            "/api/v1/chats/list/user/{owner}",
-            none,
-            Admin,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/new",
-            Some(|| json!({"chat": {"title": "mine"}})),
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/import",
-            Some(|| json!({"chats": []})),
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/config",
-            none,
-            Admin,
-            PROHIBITED,
-            Mine,
-            Mine,
-        ),
+        ("GET", "/api/v1/chats/list/user/{owner}", none, Admin, PROHIBITED, Sees, PROHIBITED),
+        ("POST", "/api/v1/chats/new", Some(|| json!({"chat": {"title": "mine"}})), Verified, Mine, Mine, Mine),
+        ("POST", "/api/v1/chats/import", Some(|| json!({"chats": []})), Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/config", none, Admin, PROHIBITED, Mine, Mine),
         (
             "POST",
             "/api/v1/chats/config",
-            Some(
-                || json!({"ENABLE_CONTEXT_COMPACTION": false, "CONTEXT_COMPACTION_PROMPT_TEMPLATE": ""}),
-            ),
+            Some(|| json!({"ENABLE_CONTEXT_COMPACTION": false, "CONTEXT_COMPACTION_PROMPT_TEMPLATE": ""})),
             Admin,
             PROHIBITED,
             Mine,
             Mine,
         ),
-        (
-            "GET",
-            "/api/v1/chats/search?text=zq-owner",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/folder/{folder}",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/folder/{folder}/list",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/pinned",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
+        ("GET", "/api/v1/chats/search?text=zq-owner", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/folder/{folder}", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/folder/{folder}/list", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/pinned", none, Verified, Mine, Mine, Mine),
         ("GET", "/api/v1/chats/all", none, Verified, Mine, Mine, Mine),
-        (
-            "GET",
-            "/api/v1/chats/all/archived",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/all/tags",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
+        ("GET", "/api/v1/chats/all/archived", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/all/tags", none, Verified, Mine, Mine, Mine),
         // Governed by enable_admin_export, not by admin chat access (spec §2.19).
-        (
-            "GET",
-            "/api/v1/chats/all/db",
-            none,
-            Admin,
-            PROHIBITED,
-            Sees,
-            Sees,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/archived",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/archived/count",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/archive/all",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/unarchive/all",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/share/all",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/shared",
-            none,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/share/{share}",
-            none,
-            Optional,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/tags",
-            tag,
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/compact",
-            empty,
-            Verified,
-            NF,
-            NF,
-            NF,
-        ),
+        ("GET", "/api/v1/chats/all/db", none, Admin, PROHIBITED, Sees, Sees),
+        ("GET", "/api/v1/chats/archived", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/archived/count", none, Verified, Mine, Mine, Mine),
+        ("POST", "/api/v1/chats/archive/all", none, Verified, Mine, Mine, Mine),
+        ("POST", "/api/v1/chats/unarchive/all", none, Verified, Mine, Mine, Mine),
+        ("DELETE", "/api/v1/chats/share/all", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/shared", none, Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/chats/share/{share}", none, Optional, PROHIBITED, Sees, PROHIBITED),
+        ("POST", "/api/v1/chats/tags", tag, Verified, Mine, Mine, Mine),
+        ("POST", "/api/v1/chats/{chat}/compact", empty, Verified, NF, NF, NF),
         ("GET", "/api/v1/chats/{chat}", none, Verified, NF, Sees, NF),
-        (
-            "POST",
-            "/api/v1/chats/{chat}",
-            Some(|| json!({"chat": {"title": "x"}})),
-            Verified,
-            PROHIBITED,
-            PROHIBITED,
-            PROHIBITED,
-        ),
-        (
-            "PATCH",
-            "/api/v1/chats/{chat}/params",
-            empty,
-            Verified,
-            PROHIBITED,
-            PROHIBITED,
-            PROHIBITED,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/messages/{msg}",
-            Some(|| json!({"content": "x"})),
-            Verified,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/{chat}/messages/{msg}",
-            none,
-            Verified,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
+        ("POST", "/api/v1/chats/{chat}", Some(|| json!({"chat": {"title": "x"}})), Verified, PROHIBITED, PROHIBITED, PROHIBITED),
+        ("PATCH", "/api/v1/chats/{chat}/params", empty, Verified, PROHIBITED, PROHIBITED, PROHIBITED),
+        ("POST", "/api/v1/chats/{chat}/messages/{msg}", Some(|| json!({"content": "x"})), Verified, PROHIBITED, Sees, PROHIBITED),
+        ("DELETE", "/api/v1/chats/{chat}/messages/{msg}", none, Verified, PROHIBITED, Sees, PROHIBITED),
         (
             "POST",
             "/api/v1/chats/{chat}/messages/{msg}/event",
@@ -376,96 +124,16 @@ fn table() -> Vec<Row> {
             Sees,
             PROHIBITED,
         ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/messages/{msg}/resolve",
-            empty,
-            Public(NOT_SERVED),
-            NOT_SERVED,
-            NOT_SERVED,
-            NOT_SERVED,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/{chat}",
-            none,
-            Verified,
-            Err(404, E_NOT_FOUND),
-            Sees,
-            Err(404, E_NOT_FOUND),
-        ),
-        (
-            "GET",
-            "/api/v1/chats/{chat}/pinned",
-            none,
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/pin",
-            none,
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/fork",
-            Some(|| json!({"message_id": null})),
-            Verified,
-            NF,
-            Sees,
-            NF,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/clone",
-            empty,
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{share}/clone/shared",
-            none,
-            Verified,
-            PROHIBITED,
-            Sees,
-            PROHIBITED,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/archive",
-            none,
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/share",
-            empty,
-            Verified,
-            PROHIBITED,
-            PROHIBITED,
-            PROHIBITED,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/{chat}/share",
-            none,
-            Verified,
-            PROHIBITED,
-            PROHIBITED,
-            PROHIBITED,
-        ),
+        ("POST", "/api/v1/chats/{chat}/messages/{msg}/resolve", empty, Public(NOT_SERVED), NOT_SERVED, NOT_SERVED, NOT_SERVED),
+        ("DELETE", "/api/v1/chats/{chat}", none, Verified, Err(404, E_NOT_FOUND), Sees, Err(404, E_NOT_FOUND)),
+        ("GET", "/api/v1/chats/{chat}/pinned", none, Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("POST", "/api/v1/chats/{chat}/pin", none, Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("POST", "/api/v1/chats/{chat}/fork", Some(|| json!({"message_id": null})), Verified, NF, Sees, NF),
+        ("POST", "/api/v1/chats/{chat}/clone", empty, Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("POST", "/api/v1/chats/{share}/clone/shared", none, Verified, PROHIBITED, Sees, PROHIBITED),
+        ("POST", "/api/v1/chats/{chat}/archive", none, Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("POST", "/api/v1/chats/{chat}/share", empty, Verified, PROHIBITED, PROHIBITED, PROHIBITED),
+        ("DELETE", "/api/v1/chats/{chat}/share", none, Verified, PROHIBITED, PROHIBITED, PROHIBITED),
         (
             "POST",
             "/api/v1/chats/shared/{chat}/access/update",
@@ -475,98 +143,18 @@ fn table() -> Vec<Row> {
             Sees,
             Err(404, E_NOT_FOUND),
         ),
-        (
-            "GET",
-            "/api/v1/chats/shared/{chat}/access",
-            none,
-            Verified,
-            Err(404, E_NOT_FOUND),
-            Sees,
-            Err(404, E_NOT_FOUND),
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/unread",
-            none,
-            Verified,
-            Err(404, E_NOT_FOUND),
-            Err(404, E_NOT_FOUND),
-            Err(404, E_NOT_FOUND),
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/folder",
-            Some(|| json!({"folder_id": null})),
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "GET",
-            "/api/v1/chats/{chat}/tags",
-            none,
-            Verified,
-            NF,
-            Sees,
-            NF,
-        ),
-        (
-            "POST",
-            "/api/v1/chats/{chat}/tags",
-            tag,
-            Verified,
-            DEFAULT,
-            DEFAULT,
-            DEFAULT,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/{chat}/tags",
-            tag,
-            Verified,
-            NF,
-            NF,
-            NF,
-        ),
-        (
-            "DELETE",
-            "/api/v1/chats/{chat}/tags/all",
-            none,
-            Verified,
-            NF,
-            NF,
-            NF,
-        ),
+        ("GET", "/api/v1/chats/shared/{chat}/access", none, Verified, Err(404, E_NOT_FOUND), Sees, Err(404, E_NOT_FOUND)),
+        ("POST", "/api/v1/chats/{chat}/unread", none, Verified, Err(404, E_NOT_FOUND), Err(404, E_NOT_FOUND), Err(404, E_NOT_FOUND)),
+        ("POST", "/api/v1/chats/{chat}/folder", Some(|| json!({"folder_id": null})), Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("GET", "/api/v1/chats/{chat}/tags", none, Verified, NF, Sees, NF),
+        ("POST", "/api/v1/chats/{chat}/tags", tag, Verified, DEFAULT, DEFAULT, DEFAULT),
+        ("DELETE", "/api/v1/chats/{chat}/tags", tag, Verified, NF, NF, NF),
+        ("DELETE", "/api/v1/chats/{chat}/tags/all", none, Verified, NF, NF, NF),
         // Folders: admins manage any folder, whatever admin chat access says.
         ("GET", "/api/v1/folders/", none, Verified, Mine, Mine, Mine),
-        (
-            "POST",
-            "/api/v1/folders/",
-            Some(|| json!({"name": format!("mine {}", unique())})),
-            Verified,
-            Mine,
-            Mine,
-            Mine,
-        ),
-        (
-            "GET",
-            "/api/v1/folders/shared",
-            none,
-            Public(NOT_SERVED),
-            NOT_SERVED,
-            NOT_SERVED,
-            NOT_SERVED,
-        ),
-        (
-            "GET",
-            "/api/v1/folders/{folder}",
-            none,
-            Verified,
-            Err(404, E_NOT_FOUND),
-            Sees,
-            Sees,
-        ),
+        ("POST", "/api/v1/folders/", Some(|| json!({"name": format!("mine {}", unique())})), Verified, Mine, Mine, Mine),
+        ("GET", "/api/v1/folders/shared", none, Public(NOT_SERVED), NOT_SERVED, NOT_SERVED, NOT_SERVED),
+        ("GET", "/api/v1/folders/{folder}", none, Verified, Err(404, E_NOT_FOUND), Sees, Sees),
         (
             "POST",
             "/api/v1/folders/{folder}/update",
@@ -594,42 +182,10 @@ fn table() -> Vec<Row> {
             Sees,
             Sees,
         ),
-        (
-            "POST",
-            "/api/v1/folders/{folder}/read",
-            none,
-            Verified,
-            Err(403, E_PROHIBITED),
-            Mine,
-            Mine,
-        ),
-        (
-            "DELETE",
-            "/api/v1/folders/{folder}",
-            none,
-            Verified,
-            Err(403, E_PROHIBITED),
-            Mine,
-            Mine,
-        ),
-        (
-            "POST",
-            "/api/v1/folders/{folder}/access/update",
-            empty,
-            Public(NOT_SERVED),
-            NOT_SERVED,
-            NOT_SERVED,
-            NOT_SERVED,
-        ),
-        (
-            "GET",
-            "/api/v1/folders/{folder}/shared/chats",
-            none,
-            Public(NOT_SERVED),
-            NOT_SERVED,
-            NOT_SERVED,
-            NOT_SERVED,
-        ),
+        ("POST", "/api/v1/folders/{folder}/read", none, Verified, Err(403, E_PROHIBITED), Mine, Mine),
+        ("DELETE", "/api/v1/folders/{folder}", none, Verified, Err(403, E_PROHIBITED), Mine, Mine),
+        ("POST", "/api/v1/folders/{folder}/access/update", empty, Public(NOT_SERVED), NOT_SERVED, NOT_SERVED, NOT_SERVED),
+        ("GET", "/api/v1/folders/{folder}/shared/chats", none, Public(NOT_SERVED), NOT_SERVED, NOT_SERVED, NOT_SERVED),
         // Auths.
         ("GET", "/api/v1/auths/", none, Current, Mine, Mine, Mine),
         (
@@ -641,15 +197,7 @@ fn table() -> Vec<Row> {
             Err(403, E_PROHIBITED),
             Err(403, E_PROHIBITED),
         ),
-        (
-            "POST",
-            "/api/v1/auths/add",
-            Some(new_account),
-            Admin,
-            PROHIBITED,
-            Mine,
-            Mine,
-        ),
+        ("POST", "/api/v1/auths/add", Some(new_account), Admin, PROHIBITED, Mine, Mine),
     ]
 }
 
@@ -674,9 +222,7 @@ fn expected(row: &Row, who: Who) -> Want {
     match (kind, who) {
         (Optional, Who::Owner | Who::KeyEnabled) => Sees,
         // The optional user is `None` for every failure: the share is then unreadable.
-        (Optional, Who::Other | Who::AdminOn | Who::AdminOff) => {
-            pick(who, other, admin_on, admin_off)
-        }
+        (Optional, Who::Other | Who::AdminOn | Who::AdminOff) => pick(who, other, admin_on, admin_off),
         (Optional, _) => Err(401, E_INVALID_TOKEN),
         (_, Who::KeyDisabled) => Err(403, E_API_KEY_NOT_ALLOWED),
         (Current, Who::KeyEnabled) => Err(403, "A human session is required."),
@@ -709,13 +255,7 @@ struct Seed {
 const CHAT_MESSAGE: &str = "m1";
 
 async fn seed(server: &Server, owner: &str) -> Seed {
-    let folder = server
-        .post(
-            "/api/v1/folders/",
-            owner,
-            json!({"name": format!("{MARKER} folder {}", unique())}),
-        )
-        .await;
+    let folder = server.post("/api/v1/folders/", owner, json!({"name": format!("{MARKER} folder {}", unique())})).await;
     assert_eq!(folder.status, 200, "folder: {}", folder.body);
     let chat = server
         .post(
@@ -728,25 +268,17 @@ async fn seed(server: &Server, owner: &str) -> Seed {
         .await;
     assert_eq!(chat.status, 200, "chat: {}", chat.body);
     let chat = chat.body["id"].as_str().unwrap_or_default().to_owned();
-    let shared = server
-        .post(&format!("/api/v1/chats/{chat}/share"), owner, json!({}))
-        .await;
+    let shared = server.post(&format!("/api/v1/chats/{chat}/share"), owner, json!({})).await;
     assert_eq!(shared.status, 200, "share: {}", shared.body);
     Seed {
         chat,
-        share: shared.body["share_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        share: shared.body["share_id"].as_str().unwrap_or_default().to_owned(),
         folder: folder.body["id"].as_str().unwrap_or_default().to_owned(),
     }
 }
 
 fn unique() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 /// A server with an owner (and their data), the callers' credentials, and the owner's API
@@ -767,23 +299,11 @@ impl World {
         let (admin, owner, owner_id) = server.admin_and_user().await;
         let (other, _) = server.add_user(&admin, "Other", "other@example.com").await;
         let pending = server
-            .post(
-                "/api/v1/auths/add",
-                &admin,
-                json!({"name": "Pend", "email": "pending@example.com", "password": "p", "role": "pending"}),
-            )
+            .post("/api/v1/auths/add", &admin, json!({"name": "Pend", "email": "pending@example.com", "password": "p", "role": "pending"}))
             .await;
         assert_eq!(pending.status, 200, "{}", pending.body);
-        let pending = pending.body["token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let stamp = server
-            .rows(
-                "SELECT session_stamp FROM auth WHERE id = ?",
-                vec![owner_id.clone().into()],
-            )
-            .await;
+        let pending = pending.body["token"].as_str().unwrap_or_default().to_owned();
+        let stamp = server.rows("SELECT session_stamp FROM auth WHERE id = ?", vec![owner_id.clone().into()]).await;
         let stamp = stamp[0][0].as_str().unwrap_or_default().to_owned();
         server
             .db()
@@ -793,16 +313,8 @@ impl World {
                 vec![libsql::Value::from(owner_id.clone())],
             )
             .await
-            .expect("insert api key");
-        Self {
-            server,
-            owner,
-            owner_id,
-            admin,
-            other,
-            pending,
-            stamp,
-        }
+            .unwrap_or_else(|error| panic!("insert api key: {error}"));
+        Self { server, owner, owner_id, admin, other, pending, stamp }
     }
 
     /// The `Authorization` value `who` sends (none for `Nobody`).
@@ -838,31 +350,15 @@ impl World {
                 .replace("{share}", &seed.share)
                 .replace("{folder}", &seed.folder)
                 .replace("{owner}", &self.owner_id);
-            let reply = self
-                .server
-                .send(
-                    method,
-                    &path,
-                    self.credential(who).as_deref(),
-                    body.map(|make| make()),
-                )
-                .await;
+            let reply = self.server.send(method, &path, self.credential(who).as_deref(), body.map(|make| make())).await;
             let want = expected(&row, who);
             let text = reply.body.to_string();
             let case = format!("{who:?} {method} {template}");
             match want {
-                Err(status, detail)
-                    if reply.status != status || reply.body != json!({"detail": detail}) =>
-                {
-                    failures.push(format!(
-                        "{case}: want {status} {detail:?}, got {} {text:.200}",
-                        reply.status
-                    ));
+                Err(status, detail) if reply.status != status || reply.body != json!({"detail": detail}) => {
+                    failures.push(format!("{case}: want {status} {detail:?}, got {} {text:.200}", reply.status));
                 }
-                Sees | Mine if reply.status != 200 => failures.push(format!(
-                    "{case}: want 200, got {} {text:.200}",
-                    reply.status
-                )),
+                Sees | Mine if reply.status != 200 => failures.push(format!("{case}: want 200, got {} {text:.200}", reply.status)),
                 _ => {}
             }
             if !matches!(want, Sees) && text.contains(MARKER) {
@@ -892,10 +388,7 @@ async fn every_route_answers_every_caller_as_the_spec_says() {
         failures.extend(world.run(who).await);
     }
     // API keys on (config overrides the variable) with the permission for non-admins.
-    for (key, value) in [
-        ("auth.enable_api_keys", "true"),
-        ("user.permissions", r#"{"features":{"api_keys":true}}"#),
-    ] {
+    for (key, value) in [("auth.enable_api_keys", "true"), ("user.permissions", r#"{"features":{"api_keys":true}}"#)] {
         world
             .server
             .db()
@@ -906,25 +399,15 @@ async fn every_route_answers_every_caller_as_the_spec_says() {
                 vec![libsql::Value::from(key.to_owned()), value.to_owned().into()],
             )
             .await
-            .expect("config");
+            .unwrap_or_else(|error| panic!("config: {error}"));
     }
     failures.extend(world.run(Who::KeyEnabled).await);
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[tokio::test]
 async fn admins_without_admin_chat_access_see_no_other_users_chats() {
     let world = World::new(&[("enable_admin_chat_access", "false")]).await;
     let failures = world.run(Who::AdminOff).await;
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -36,13 +36,7 @@ mod tests {
     fn path_segments(path: &str) -> Vec<String> {
         path.split('/')
             .filter(|segment| !segment.is_empty())
-            .map(|segment| {
-                if segment.starts_with('{') {
-                    "*".to_owned()
-                } else {
-                    segment.to_owned()
-                }
-            })
+            .map(|segment| if segment.starts_with('{') { "*".to_owned() } else { segment.to_owned() })
             .collect()
     }
 
@@ -63,8 +57,7 @@ mod tests {
 
     /// Splits `text` at top-level (outside brackets and strings) occurrences of `separator`.
     fn split_top(text: &str, separator: &str) -> Vec<String> {
-        let (mut parts, mut current, mut depth, mut in_string) =
-            (Vec::new(), String::new(), 0, false);
+        let (mut parts, mut current, mut depth, mut in_string) = (Vec::new(), String::new(), 0, false);
         let mut rest = text;
         while let Some(character) = rest.chars().next() {
             if !in_string && depth == 0 && rest.starts_with(separator) {
@@ -134,13 +127,8 @@ mod tests {
             .lines()
             .filter_map(|line| {
                 let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-                let (method, path) = (
-                    cells.get(1)?,
-                    cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?,
-                );
-                METHODS
-                    .contains(method)
-                    .then(|| shape(method, &path_segments(path)))
+                let (method, path) = (cells.get(1)?, cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?);
+                METHODS.contains(method).then(|| shape(method, &path_segments(path)))
             })
             .collect()
     }
@@ -160,18 +148,12 @@ mod tests {
 
     #[test]
     fn folders_router_and_document_agree() {
-        assert_eq!(
-            routed(include_str!("folders/mod.rs")),
-            documented("/api/v1/folders")
-        );
+        assert_eq!(routed(include_str!("folders/mod.rs")), documented("/api/v1/folders"));
     }
 
     #[test]
     fn auths_router_and_document_agree() {
-        assert_eq!(
-            routed(include_str!("auth/routes.rs")),
-            documented("/api/v1/auths")
-        );
+        assert_eq!(routed(include_str!("auth/routes.rs")), documented("/api/v1/auths"));
     }
 
     #[test]
