@@ -145,3 +145,22 @@ async fn bad_input_and_paging() {
     let second = server.get("/api/v1/chats/search?text=needle&page=2", &alice).await;
     assert_eq!(second.body.as_array().map(Vec::len), Some(5));
 }
+
+/// Regression: editing a message (an upsert onto an existing row) used to drop it from the
+/// search index (two update triggers ran newest first: insert the new text, then delete the
+/// row's entry), so the edited message was no longer found and FTS5's check failed.
+#[tokio::test]
+async fn an_edited_message_is_found_by_its_new_text_only() {
+    let server = Server::start().await;
+    let (_admin, alice, _) = server.admin_and_user().await;
+    let id = chat_with(&server, &alice, "Edits", &["original wording"]).await;
+    for content in ["revised wording", "final wording"] {
+        let reply = server.post(&format!("/api/v1/chats/{id}/messages/m0"), &alice, json!({"content": content})).await;
+        assert_eq!(reply.body["chat"]["history"]["messages"]["m0"]["content"], json!(content));
+    }
+    assert_eq!(titles(&search(&server, &alice, "final wording").await), ["Edits"]);
+    assert!(titles(&search(&server, &alice, "original wording").await).is_empty());
+    assert!(titles(&search(&server, &alice, "revised").await).is_empty());
+    let check = server.db().await.execute("INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rank) VALUES ('integrity-check', 1)", ()).await;
+    assert!(check.is_ok(), "the index matches the messages: {check:?}");
+}

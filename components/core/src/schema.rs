@@ -16,8 +16,9 @@ pub const SERVICE_SCHEMA: &str = concat!(
     include_str!("schema/message_patch.sql"),
 );
 
-/// The newest schema version this build knows.
-pub const VERSION: i64 = 3;
+/// The newest schema version this build knows (4: the message search index's update
+/// trigger replaced, see [`crate::search::index`]).
+pub const VERSION: i64 = 4;
 
 /// Creates whatever is missing. Cheap when everything exists: one read of our
 /// migrations table.

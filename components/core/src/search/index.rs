@@ -5,6 +5,12 @@
 //! Both are external-content tables over views, so no text is stored twice, and they only
 //! use FTS5 features of SQLite 3.34+ (Open WebUI's Python links SQLite 3.40, which must
 //! still be able to write these tables through the triggers).
+//!
+//! An update removes the old text and adds the new one in ONE trigger, in that order:
+//! SQLite runs several triggers on the same event newest first, so the two separate
+//! triggers older databases have (`chatsvc_message_fts_unindex`, `_reindex`) added the new
+//! text and then deleted the row's entry, leaving the index out of step with its content
+//! ([`ensure`] replaces them and rebuilds the index).
 
 use crate::db::{Database, DbError};
 
@@ -29,16 +35,13 @@ BEGIN
   INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rowid, content)
     VALUES ('delete', old.rowid, json_extract(old.content, '$'));
 END;
-CREATE TRIGGER IF NOT EXISTS chatsvc_message_fts_unindex AFTER UPDATE OF content ON chat_message
-  WHEN json_valid(old.content) AND json_type(old.content) = 'text'
+CREATE TRIGGER IF NOT EXISTS chatsvc_message_fts_update AFTER UPDATE OF content ON chat_message
 BEGIN
   INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rowid, content)
-    VALUES ('delete', old.rowid, json_extract(old.content, '$'));
-END;
-CREATE TRIGGER IF NOT EXISTS chatsvc_message_fts_reindex AFTER UPDATE OF content ON chat_message
-  WHEN json_valid(new.content) AND json_type(new.content) = 'text'
-BEGIN
-  INSERT INTO chatsvc_message_fts(rowid, content) VALUES (new.rowid, json_extract(new.content, '$'));
+    SELECT 'delete', old.rowid, json_extract(old.content, '$')
+    WHERE json_valid(old.content) AND json_type(old.content) = 'text';
+  INSERT INTO chatsvc_message_fts(rowid, content) SELECT new.rowid, json_extract(new.content, '$')
+    WHERE json_valid(new.content) AND json_type(new.content) = 'text';
 END;
 CREATE TRIGGER IF NOT EXISTS chatsvc_title_fts_insert AFTER INSERT ON chat
   WHEN new.title IS NOT NULL
@@ -64,15 +67,28 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
         .query("SELECT 1 FROM sqlite_master WHERE name = 'chatsvc_message_fts'", &[])
         .await?
         .is_empty();
+    let split_update_triggers = !db
+        .query("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'chatsvc_message_fts_unindex'", &[])
+        .await?
+        .is_empty();
+    for trigger in LEGACY_TRIGGERS {
+        db.execute(&format!("DROP TRIGGER IF EXISTS {trigger}"), &[]).await?;
+    }
     for statement in split_triggers(SCHEMA) {
         db.execute(&statement, &[]).await?;
     }
-    if !existed {
+    if !existed || split_update_triggers {
         db.execute("INSERT INTO chatsvc_message_fts(chatsvc_message_fts) VALUES ('rebuild')", &[]).await?;
+    }
+    if !existed {
         db.execute("INSERT INTO chatsvc_title_fts(chatsvc_title_fts) VALUES ('rebuild')", &[]).await?;
     }
     Ok(())
 }
+
+/// Triggers of earlier versions that [`ensure`] drops: the split update triggers that ran
+/// in the wrong order (see the module documentation).
+const LEGACY_TRIGGERS: [&str; 2] = ["chatsvc_message_fts_unindex", "chatsvc_message_fts_reindex"];
 
 /// Splits the DDL into statements, keeping trigger bodies (which contain `;`) whole.
 fn split_triggers(sql: &str) -> Vec<String> {
@@ -143,13 +159,58 @@ mod tests {
         db.execute("UPDATE chat_message SET content = '\"bye\"' WHERE id = 'a'", &[]).await.unwrap_or_default();
         assert!(matches(&db, "hello w").await.is_empty());
         assert_eq!(matches(&db, "bye").await, ["a"]);
+        assert_eq!(integrity(&db).await, Ok(()), "an edited message is reindexed, not dropped");
+        for content in ["\"bye\"", "[1]", "\"back to text\"", "null"] {
+            db.execute("UPDATE chat_message SET content = ? WHERE id = 'a'", &[content.into()]).await.unwrap_or_default();
+            assert_eq!(integrity(&db).await, Ok(()), "after content {content}");
+        }
+        assert!(matches(&db, "back to").await.is_empty());
+        db.execute("INSERT INTO chat_message VALUES ('a', '\"upserted\"') ON CONFLICT(id) DO UPDATE SET content = excluded.content", &[])
+            .await
+            .unwrap_or_default();
+        assert_eq!(matches(&db, "upserted").await, ["a"]);
+        assert_eq!(integrity(&db).await, Ok(()), "an upsert is an update");
         db.execute("DELETE FROM chat_message WHERE id = 'a'", &[]).await.unwrap_or_default();
         assert!(matches(&db, "bye").await.is_empty());
         assert_eq!(matches(&db, "say \"hi\"").await.len(), 0, "quotes are escaped, not syntax");
-        let integrity = db
-            .execute("INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rank) VALUES ('integrity-check', 1)", &[])
-            .await;
-        assert!(integrity.is_ok(), "{integrity:?}");
+        assert_eq!(integrity(&db).await, Ok(()));
         let _ = schema::VERSION;
+    }
+
+    /// FTS5's check of the message index against its content (an error when they differ).
+    async fn integrity(db: &LibsqlDatabase) -> Result<(), DbError> {
+        db.execute("INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rank) VALUES ('integrity-check', 1)", &[]).await.map(drop)
+    }
+
+    #[tokio::test]
+    async fn the_split_update_triggers_of_older_databases_are_replaced_and_the_index_rebuilt() {
+        let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        db.execute("CREATE TABLE chat_message (id TEXT PRIMARY KEY, content JSON)", &[]).await.unwrap_or_default();
+        db.execute("CREATE TABLE chat (id TEXT PRIMARY KEY, title TEXT)", &[]).await.unwrap_or_default();
+        ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        // What earlier versions created instead of chatsvc_message_fts_update.
+        db.execute("DROP TRIGGER chatsvc_message_fts_update", &[]).await.unwrap_or_default();
+        let legacy = "CREATE TRIGGER chatsvc_message_fts_unindex AFTER UPDATE OF content ON chat_message \
+             WHEN json_valid(old.content) AND json_type(old.content) = 'text' BEGIN \
+             INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rowid, content) VALUES ('delete', old.rowid, json_extract(old.content, '$')); END;
+             CREATE TRIGGER chatsvc_message_fts_reindex AFTER UPDATE OF content ON chat_message \
+             WHEN json_valid(new.content) AND json_type(new.content) = 'text' BEGIN \
+             INSERT INTO chatsvc_message_fts(rowid, content) VALUES (new.rowid, json_extract(new.content, '$')); END";
+        for statement in legacy.split(";\n") {
+            db.execute(statement, &[]).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        db.execute("INSERT INTO chat_message VALUES ('a', '\"first text\"')", &[]).await.unwrap_or_default();
+        db.execute("UPDATE chat_message SET content = '\"second text\"' WHERE id = 'a'", &[]).await.unwrap_or_default();
+        assert!(integrity(&db).await.is_err(), "the old triggers leave the index out of step");
+
+        ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(integrity(&db).await, Ok(()), "rebuilt");
+        assert_eq!(matches(&db, "second").await, ["a"]);
+        let triggers = db
+            .query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'chatsvc_message_fts%' ORDER BY name", &[])
+            .await
+            .unwrap_or_default();
+        let names: Vec<String> = triggers.iter().map(|row| row.text(0)).collect();
+        assert_eq!(names, ["chatsvc_message_fts_delete", "chatsvc_message_fts_insert", "chatsvc_message_fts_update"]);
     }
 }
