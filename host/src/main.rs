@@ -3,7 +3,8 @@
 //! `host serve` runs the components of a Spin manifest like `spin up` does:
 //!
 //! ```text
-//! host serve [--listen 127.0.0.1:3000] [--db .data/chats.db] [--manifest spin.toml]
+//! host serve [--listen 127.0.0.1:3000] [--db .data/chats.db | --db-url URL [--db-token T]]
+//!            [--manifest spin.toml]
 //!            [--var name=value]... [--cache-dir .data/cache]
 //!            [--max-instance-reuse-count N] [--max-instance-concurrent-reuse-count N]
 //!            [relay flags]
@@ -14,27 +15,36 @@
 //! `host realtime` runs the relay alone, next to a Spin deployment:
 //!
 //! ```text
-//! host realtime [--listen 127.0.0.1:3001] [--db .data/chats.db] [--var name=value]...
+//! host realtime [--listen 127.0.0.1:3001] [--db .data/chats.db | --db-url URL [--db-token T]]
+//!               [--var name=value]...
 //!               [--cache-dir .data/cache] [relay flags]
 //! relay flags:  [--realtime-component target/wasm32-wasip2/release/realtime.wasm]
 //!               [--redis redis://host:6379] [--ws-max-frame-bytes 1048576]
 //!               [--ws-queue-frames 1024] [--realtime-watchdog 10]
 //! ```
 //!
+//! `--db-url` (or `LIBSQL_URL`) serves the `default` database from a libSQL server (sqld,
+//! Turso) instead of a local file, with `--db-token` (or `LIBSQL_AUTH_TOKEN`).
+//!
 //! Logging goes through `tracing` (filter with `RUST_LOG`, default `info`). Ctrl-C or SIGTERM
 //! stops accepting connections, lets in-flight requests finish and exits 0.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use host::runtime::ReuseConfig;
 use host::realtime::RelayLimits;
+use host::runtime::ReuseConfig;
 use host::serve::{RealtimeConfig, RealtimeOptions, ServeOptions, realtime, serve};
+use host::sqlite::DatabaseLocation;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "host", version, about = "Runs the chat components like `spin up` does")]
+#[command(
+    name = "host",
+    version,
+    about = "Runs the chat components like `spin up` does"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,9 +63,8 @@ struct RealtimeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3001")]
     listen: SocketAddr,
-    /// SQLite/libSQL file behind the `default` database (its directory is created).
-    #[arg(long, default_value = ".data/chats.db")]
-    db: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
     /// Set a variable (`webui_secret_key`, `realtime_token`, `redis_url`, ...), before
     /// SPIN_VARIABLE_<NAME> and Open WebUI's <NAME>.
     #[arg(long = "var", visible_alias = "variable", value_name = "NAME=VALUE", value_parser = host::variables::parse_cli_var)]
@@ -65,6 +74,33 @@ struct RealtimeArgs {
     cache_dir: PathBuf,
     #[command(flatten)]
     relay: RelayArgs,
+}
+
+/// Where the `default` database is, shared by `serve` and `realtime`.
+#[derive(clap::Args)]
+struct DbArgs {
+    /// SQLite/libSQL file behind the `default` database (its directory is created).
+    #[arg(long, default_value = ".data/chats.db")]
+    db: PathBuf,
+    /// A libSQL server (sqld, Turso) behind the `default` database instead of the file:
+    /// `http://`, `https://` or `libsql://` URL.
+    #[arg(long, env = "LIBSQL_URL", conflicts_with = "db")]
+    db_url: Option<String>,
+    /// Auth token for `--db-url` (a JWT for Turso; none for a local sqld without auth).
+    #[arg(long, env = "LIBSQL_AUTH_TOKEN", hide_env_values = true)]
+    db_token: Option<String>,
+}
+
+impl DbArgs {
+    fn location(self) -> DatabaseLocation {
+        match self.db_url {
+            Some(url) => DatabaseLocation::Remote {
+                url,
+                token: self.db_token.unwrap_or_default(),
+            },
+            None => DatabaseLocation::File(self.db),
+        }
+    }
 }
 
 /// Flags of the realtime relay, shared by `serve` and `realtime`.
@@ -112,9 +148,8 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// SQLite/libSQL file behind the `default` database (its directory is created).
-    #[arg(long, default_value = ".data/chats.db")]
-    db: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
     /// The Spin manifest to run.
     #[arg(long, default_value = "spin.toml")]
     manifest: PathBuf,
@@ -163,7 +198,7 @@ fn main() -> Result<()> {
 async fn run_realtime(args: RealtimeArgs) -> Result<()> {
     let opts = RealtimeOptions {
         listen: args.listen,
-        db: args.db,
+        db: args.db.location(),
         vars: args.vars.into_iter().collect(),
         cache_dir: args.cache_dir,
         realtime: args.relay.config()?,
@@ -177,7 +212,7 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
     let seconds = |s: f64| Duration::try_from_secs_f64(s).map_err(|e| anyhow::anyhow!("{e}"));
     let opts = ServeOptions {
         listen: args.listen,
-        db: args.db,
+        db: args.db.location(),
         manifest: args.manifest,
         vars: args.vars.into_iter().collect(),
         cache_dir: args.cache_dir,

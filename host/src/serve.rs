@@ -15,7 +15,7 @@ use crate::realtime::settings::{Lookup, component_env, random_token};
 use crate::realtime::{Relay, RelayLimits, RelayOptions};
 use crate::router::Router;
 use crate::runtime::{ReuseConfig, Runtime, RuntimeConfig};
-use crate::sqlite::SqliteDatabases;
+use crate::sqlite::{DatabaseLocation, SqliteDatabases};
 use crate::variables::{ResolvedVariables, VariableSources};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
@@ -30,8 +30,8 @@ use tokio::net::TcpListener;
 pub struct ServeOptions {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// The SQLite/libSQL file behind the `default` database.
-    pub db: PathBuf,
+    /// The `default` database: a SQLite/libSQL file or a libSQL server.
+    pub db: DatabaseLocation,
     /// The Spin manifest.
     pub manifest: PathBuf,
     /// `--var name=value` pairs.
@@ -64,8 +64,8 @@ pub struct RealtimeConfig {
 pub struct RealtimeOptions {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// The SQLite/libSQL file behind the `default` database.
-    pub db: PathBuf,
+    /// The `default` database: a SQLite/libSQL file or a libSQL server.
+    pub db: DatabaseLocation,
     /// `--var name=value` pairs.
     pub vars: HashMap<String, String>,
     /// Compiled-component cache directory.
@@ -77,8 +77,9 @@ pub struct RealtimeOptions {
 /// Where the realtime component is built, relative to the workspace.
 const DEFAULT_REALTIME_WASM: &str = "target/wasm32-wasip2/release/realtime.wasm";
 
-async fn open_database(db: &Path) -> Result<Arc<SqliteDatabases>> {
-    if let Some(dir) = db.parent()
+async fn open_database(db: &DatabaseLocation) -> Result<Arc<SqliteDatabases>> {
+    if let DatabaseLocation::File(path) = db
+        && let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir)
@@ -228,7 +229,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()>) -> Re
     tracing::info!(
         "serving {} on http://{local} (database {})",
         manifest.application.name.as_deref().unwrap_or("<unnamed>"),
-        opts.db.display()
+        opts.db
     );
     for (route, component) in router.routes() {
         tracing::info!("  http://{local}{route} -> {component}");
@@ -282,7 +283,7 @@ pub async fn realtime(opts: RealtimeOptions, shutdown: impl Future<Output = ()>)
     tracing::info!(
         "realtime relay on ws://{local}/ws/socket.io, publish at http://{local}{} (database {})",
         crate::realtime::publish::PATH,
-        opts.db.display()
+        opts.db
     );
     let trigger = HttpTrigger::new(router, Runtime::empty()).with_relay(relay);
     Arc::new(trigger).serve(listener, shutdown).await

@@ -1,7 +1,8 @@
 //! `spin:sqlite@3.1.0` backed by the `libsql` crate.
 //!
 //! - Database labels: a component may open only the labels listed in its `sqlite_databases`
-//!   (else `access-denied`); `default` is the `--db` file; any other label is `no-such-database`.
+//!   (else `access-denied`); `default` is the `--db` file, or the libSQL server at `--db-url`
+//!   (see [`remote`]); any other label is `no-such-database`.
 //! - Each database is opened once (`libsql::Database` is not `Clone`, so it lives in an `Arc`)
 //!   and hands out connections from a small pool instead of calling `connect()` per `open`.
 //!   Every new connection gets `busy_timeout = 5 s` and `synchronous = NORMAL`; the database is
@@ -13,13 +14,15 @@
 //! - SQLite calls block, so they run on tokio's blocking pool, never on the async workers.
 //!   `execute-async` (what spin-sdk 7 calls) streams rows to the guest through a bounded
 //!   channel while the statement is still stepping; its final `future` carries the statement's
-//!   error, if any, after the last row.
+//!   error, if any, after the last row. Remote statements are network I/O, not blocking
+//!   work: they run as ordinary tokio tasks.
 
 use crate::bindings::spin::sqlite::sqlite::{self as wit, Error, QueryResult, RowResult, Value};
 use crate::runtime::HostState;
 use anyhow::{Context as _, Result};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -40,6 +43,38 @@ const ROW_CHANNEL_CAPACITY: usize = 256;
 /// Rows handed to the guest per stream read, at most.
 const ROWS_PER_READ: usize = 128;
 
+pub mod remote;
+
+/// Where the `default` database lives.
+#[derive(Clone)]
+pub enum DatabaseLocation {
+    /// A local SQLite/libSQL file.
+    File(PathBuf),
+    /// A libSQL server (sqld, Turso) reached over Hrana-over-HTTP.
+    Remote {
+        /// `http://`, `https://` or `libsql://` URL.
+        url: String,
+        /// Auth token (empty when the server needs none).
+        token: String,
+    },
+}
+
+impl std::fmt::Display for DatabaseLocation {
+    /// The file path or the URL; never the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Remote { url, .. } => write!(f, "{url}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
 /// The databases this process serves, by label.
 #[derive(Default)]
 pub struct SqliteDatabases {
@@ -47,9 +82,15 @@ pub struct SqliteDatabases {
 }
 
 impl SqliteDatabases {
-    /// Opens `path` as the `default` database (creating the file if needed).
-    pub async fn open_default(path: &Path) -> Result<Self> {
-        let pool = DbPool::open_local("default", path).await?;
+    /// Opens `location` as the `default` database (creating a local file if needed; checking
+    /// that a libSQL server answers).
+    pub async fn open_default(location: &DatabaseLocation) -> Result<Self> {
+        let pool = match location {
+            DatabaseLocation::File(path) => DbPool::open_local("default", path).await?,
+            DatabaseLocation::Remote { url, token } => {
+                DbPool::open_remote("default", url, token).await?
+            }
+        };
         let mut by_label = HashMap::new();
         by_label.insert("default".to_string(), pool);
         Ok(Self { by_label })
@@ -60,11 +101,51 @@ impl SqliteDatabases {
     }
 }
 
+/// A local database file or a libSQL server.
+enum Backend {
+    Local(libsql::Database),
+    Remote(remote::RemoteDatabase),
+}
+
+/// A connection of either [`Backend`].
+enum Conn {
+    Local(libsql::Connection),
+    Remote(remote::RemoteConnection),
+}
+
+impl Conn {
+    /// Runs a statement; read its rows to the end.
+    async fn query(
+        &self,
+        sql: &str,
+        params: libsql::params::Params,
+    ) -> Result<libsql::Rows, libsql::Error> {
+        match self {
+            Self::Local(conn) => conn.query(sql, params).await,
+            Self::Remote(conn) => conn.query(sql, params).await,
+        }
+    }
+
+    fn changes(&self) -> u64 {
+        match self {
+            Self::Local(conn) => conn.changes(),
+            Self::Remote(conn) => conn.changes(),
+        }
+    }
+
+    fn last_insert_rowid(&self) -> i64 {
+        match self {
+            Self::Local(conn) => conn.last_insert_rowid(),
+            Self::Remote(conn) => conn.last_insert_rowid(),
+        }
+    }
+}
+
 /// One database and its idle connections.
 pub struct DbPool {
     label: String,
-    db: libsql::Database,
-    idle: Mutex<Vec<libsql::Connection>>,
+    backend: Backend,
+    idle: Mutex<Vec<Conn>>,
 }
 
 impl DbPool {
@@ -79,24 +160,70 @@ impl DbPool {
                     .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
                 let pool = Arc::new(Self {
                     label,
-                    db,
+                    backend: Backend::Local(db),
                     idle: Mutex::new(Vec::new()),
                 });
-                let conn = pool.new_connection().await?;
+                let conn = pool.new_local_connection().await?;
                 // `journal_mode` is stored in the database file: setting it once is enough.
                 let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
                 while rows.next().await?.is_some() {}
                 drop(rows);
-                pool.release(conn);
+                pool.release_local(conn);
                 Ok(pool)
             })
         })
         .await?
     }
 
-    /// A fresh connection with the per-connection settings applied.
-    async fn new_connection(&self) -> Result<libsql::Connection, libsql::Error> {
-        let conn = self.db.connect()?;
+    /// A client for the libSQL server at `url`, checked with one `SELECT 1` so that a wrong
+    /// URL or token fails at startup rather than at the first request.
+    async fn open_remote(label: &str, url: &str, token: &str) -> Result<Arc<Self>> {
+        let db = remote::RemoteDatabase::open(url, token)
+            .await
+            .with_context(|| format!("cannot open libSQL database {url}"))?;
+        let conn = db.connect()?;
+        let check = async {
+            let mut rows = conn.query("SELECT 1", libsql::params::Params::None).await?;
+            while rows.next().await?.is_some() {}
+            Ok::<_, libsql::Error>(())
+        };
+        check
+            .await
+            .with_context(|| format!("libSQL server {url} does not answer"))?;
+        let pool = Arc::new(Self {
+            label: label.to_string(),
+            backend: Backend::Remote(db),
+            idle: Mutex::new(Vec::new()),
+        });
+        if conn.finish().await {
+            pool.keep_idle(Conn::Remote(conn));
+        }
+        Ok(pool)
+    }
+
+    fn is_remote(&self) -> bool {
+        matches!(self.backend, Backend::Remote(_))
+    }
+
+    /// Runs `work` where its kind of database work belongs: a local statement blocks, so on
+    /// the blocking pool; a remote one is network I/O, so on an async worker.
+    fn spawn<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        if self.is_remote() {
+            tokio::spawn(work)
+        } else {
+            tokio::task::spawn_blocking(move || futures::executor::block_on(work))
+        }
+    }
+
+    /// A fresh local connection with the per-connection settings applied.
+    async fn new_local_connection(&self) -> Result<libsql::Connection, libsql::Error> {
+        let Backend::Local(db) = &self.backend else {
+            return Err(libsql::Error::Misuse("not a local database".to_string()));
+        };
+        let conn = db.connect()?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mut rows = conn.query("PRAGMA synchronous=NORMAL", ()).await?;
         while rows.next().await?.is_some() {}
@@ -107,22 +234,37 @@ impl DbPool {
         Ok(conn)
     }
 
-    /// Takes an idle connection or opens a new one. Blocking: call from the blocking pool.
-    fn acquire_blocking(self: &Arc<Self>) -> Result<PooledConnection, libsql::Error> {
+    /// Takes an idle connection or opens a new one. Blocking for a local database: call from
+    /// the blocking pool (see [`DbPool::spawn`]).
+    async fn acquire(self: Arc<Self>) -> Result<PooledConnection, libsql::Error> {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-        let conn = match idle {
-            Some(conn) => conn,
-            None => futures::executor::block_on(self.new_connection())?,
+        let conn = match (idle, &self.backend) {
+            (Some(conn), _) => conn,
+            (None, Backend::Local(_)) => Conn::Local(self.new_local_connection().await?),
+            (None, Backend::Remote(db)) => Conn::Remote(db.connect()?),
         };
         Ok(PooledConnection {
-            conn,
-            pool: self.clone(),
+            conn: Some(conn),
+            pool: self,
         })
     }
 
-    /// Puts a connection back, rolling back whatever transaction it was left in.
-    /// Blocking: call from the blocking pool (or when no runtime is around).
-    fn release(&self, conn: libsql::Connection) {
+    /// Puts a connection back, rolling back whatever transaction it was left in (and, for a
+    /// remote one, ending its stream). Blocking for a local database.
+    async fn release(&self, conn: Conn) {
+        match conn {
+            Conn::Local(conn) => self.release_local(conn),
+            Conn::Remote(conn) => {
+                if conn.finish().await {
+                    self.keep_idle(Conn::Remote(conn));
+                }
+            }
+        }
+    }
+
+    /// [`DbPool::release`] for a local connection. Blocking: call from the blocking pool (or
+    /// when no runtime is around).
+    fn release_local(&self, conn: libsql::Connection) {
         if !conn.is_autocommit() {
             if let Err(e) = futures::executor::block_on(conn.execute("ROLLBACK", ())) {
                 tracing::warn!(database = %self.label, "rollback of an abandoned transaction failed, closing the connection: {e}");
@@ -130,6 +272,10 @@ impl DbPool {
             }
             tracing::debug!(database = %self.label, "rolled back a transaction left open by a component");
         }
+        self.keep_idle(Conn::Local(conn));
+    }
+
+    fn keep_idle(&self, conn: Conn) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < MAX_IDLE_CONNECTIONS
         {
@@ -140,20 +286,34 @@ impl DbPool {
 
 /// A connection borrowed from a [`DbPool`]; it goes back when the last reference drops.
 pub struct PooledConnection {
-    conn: libsql::Connection,
+    /// Always `Some` until dropped.
+    conn: Option<Conn>,
     pool: Arc<DbPool>,
+}
+
+impl PooledConnection {
+    fn conn(&self) -> Result<&Conn, Error> {
+        self.conn.as_ref().ok_or(Error::InvalidConnection)
+    }
 }
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        let conn = self.conn.clone();
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
         let pool = self.pool.clone();
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                // A ROLLBACK may have to wait for the file lock: not on an async worker.
-                drop(handle.spawn_blocking(move || pool.release(conn)));
+            Ok(_) => {
+                // A local ROLLBACK may have to wait for the file lock: not on an async worker.
+                let release = pool.clone();
+                drop(pool.spawn(async move { release.release(conn).await }));
             }
-            Err(_) => pool.release(conn),
+            Err(_) => match conn {
+                Conn::Local(conn) => pool.release_local(conn),
+                // Without a runtime nothing can reach the server; the stream expires there.
+                Conn::Remote(_) => {}
+            },
         }
     }
 }
@@ -238,10 +398,11 @@ fn convert_row(row: &libsql::Row, columns: i32) -> Result<RowResult, Error> {
     Ok(RowResult { values })
 }
 
-/// Opens a connection for `label` on the blocking pool.
+/// Opens a connection for `label` (on the blocking pool for a local database).
 async fn open_connection(pool: Result<Arc<DbPool>, Error>) -> Result<PooledConnection, Error> {
     let pool = pool?;
-    tokio::task::spawn_blocking(move || pool.acquire_blocking().map_err(io_error))
+    pool.clone()
+        .spawn(async move { pool.acquire().await.map_err(io_error) })
         .await
         .unwrap_or_else(|e| Err(Error::Io(format!("open failed: {e}"))))
 }
@@ -252,18 +413,18 @@ async fn query_all(
     sql: String,
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
-    tokio::task::spawn_blocking(move || {
-        futures::executor::block_on(async move {
-            let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
-            let mut rows = conn.conn.query(&sql, params).await.map_err(io_error)?;
-            let n = rows.column_count();
-            let columns = column_names(&rows);
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().await.map_err(io_error)? {
-                out.push(convert_row(&row, n)?);
-            }
-            Ok(QueryResult { columns, rows: out })
-        })
+    let pool = conn.pool.clone();
+    pool.spawn(async move {
+        let params =
+            libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
+        let mut rows = conn.conn()?.query(&sql, params).await.map_err(io_error)?;
+        let n = rows.column_count();
+        let columns = column_names(&rows);
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.map_err(io_error)? {
+            out.push(convert_row(&row, n)?);
+        }
+        Ok(QueryResult { columns, rows: out })
     })
     .await
     .unwrap_or_else(|e| Err(Error::Io(format!("query failed: {e}"))))
@@ -291,41 +452,47 @@ async fn query_streaming(
     let (columns_tx, columns_rx) = oneshot::channel();
     let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);
     let (done_tx, done_rx) = oneshot::channel();
-    tokio::task::spawn_blocking(move || {
-        futures::executor::block_on(async move {
-            let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
-            let mut rows = match conn.conn.query(&sql, params).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let _ = columns_tx.send(Err(io_error(e)));
-                    return;
-                }
-            };
-            let n = rows.column_count();
-            if columns_tx.send(Ok(column_names(&rows))).is_err() {
+    let pool = conn.pool.clone();
+    let task = pool.spawn(async move {
+        let params =
+            libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
+        let started = match conn.conn() {
+            Ok(c) => c.query(&sql, params).await.map_err(io_error),
+            Err(e) => Err(e),
+        };
+        let mut rows = match started {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = columns_tx.send(Err(e));
                 return;
             }
-            let result = loop {
-                match rows.next().await {
-                    Ok(Some(row)) => match convert_row(&row, n) {
-                        Ok(r) => {
-                            // The guest dropped the stream: stop stepping, nothing to report.
-                            if rows_tx.blocking_send(r).is_err() {
-                                break Ok(());
-                            }
+        };
+        let n = rows.column_count();
+        if columns_tx.send(Ok(column_names(&rows))).is_err() {
+            return;
+        }
+        let result = loop {
+            match rows.next().await {
+                Ok(Some(row)) => match convert_row(&row, n) {
+                    Ok(r) => {
+                        // The guest dropped the stream: stop stepping, nothing to report.
+                        // (On the blocking pool this parks the thread, like `blocking_send`.)
+                        if rows_tx.send(r).await.is_err() {
+                            break Ok(());
                         }
-                        Err(e) => break Err(e),
-                    },
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(io_error(e)),
-                }
-            };
-            drop(rows_tx);
-            drop(rows);
-            let _ = done_tx.send(result);
-            // `conn` (the pool reference) drops here, after the statement is finalized.
-        })
+                    }
+                    Err(e) => break Err(e),
+                },
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(io_error(e)),
+            }
+        };
+        drop(rows_tx);
+        drop(rows);
+        let _ = done_tx.send(result);
+        // `conn` (the pool reference) drops here, after the statement is finalized.
     });
+    drop(task);
     let columns = columns_rx
         .await
         .unwrap_or_else(|_| Err(Error::Io("query task ended unexpectedly".to_string())))?;
@@ -357,7 +524,11 @@ impl<D> StreamProducer<D> for RowProducer {
             return Poll::Ready(Ok(StreamResult::Completed));
         }
         let mut batch = Vec::new();
-        match self.get_mut().rows.poll_recv_many(cx, &mut batch, ROWS_PER_READ) {
+        match self
+            .get_mut()
+            .rows
+            .poll_recv_many(cx, &mut batch, ROWS_PER_READ)
+        {
             Poll::Ready(0) => Poll::Ready(Ok(StreamResult::Dropped)),
             Poll::Ready(_) => {
                 dst.set_buffer(batch.into());
@@ -420,11 +591,13 @@ impl wit::HostConnection for &mut SqliteCtx {
         &mut self,
         connection: Resource<SqliteConnection>,
     ) -> wasmtime::Result<i64> {
-        Ok(self.connection(&connection)?.conn.last_insert_rowid())
+        let conn = self.connection(&connection)?;
+        Ok(conn.conn().map_or(0, Conn::last_insert_rowid))
     }
 
     async fn changes(&mut self, connection: Resource<SqliteConnection>) -> wasmtime::Result<u64> {
-        Ok(self.connection(&connection)?.conn.changes())
+        let conn = self.connection(&connection)?;
+        Ok(conn.conn().map_or(0, Conn::changes))
     }
 
     async fn drop(&mut self, connection: Resource<SqliteConnection>) -> wasmtime::Result<()> {
@@ -491,7 +664,7 @@ impl<T: Send> wit::HostConnectionWithStore<T> for Sqlite {
         connection: Resource<SqliteConnection>,
     ) -> wasmtime::Result<i64> {
         let conn = accessor.with(|mut a| a.get().connection(&connection))?;
-        Ok(conn.conn.last_insert_rowid())
+        Ok(conn.conn().map_or(0, Conn::last_insert_rowid))
     }
 
     async fn changes_async(
@@ -499,6 +672,6 @@ impl<T: Send> wit::HostConnectionWithStore<T> for Sqlite {
         connection: Resource<SqliteConnection>,
     ) -> wasmtime::Result<u64> {
         let conn = accessor.with(|mut a| a.get().connection(&connection))?;
-        Ok(conn.conn.changes())
+        Ok(conn.conn().map_or(0, Conn::changes))
     }
 }

@@ -1,0 +1,251 @@
+//! `spin:sqlite` connections to a libSQL server (sqld, Turso) through the `libsql` crate's
+//! remote mode (Hrana over HTTP).
+//!
+//! A Hrana *stream* is the server-side twin of one SQLite connection: statements on one
+//! stream share its transaction and its `PRAGMA`s, and the client ties requests to it with a
+//! *baton*. The `libsql` remote connection keeps one stream, but closes it after every
+//! statement it runs through `execute` outside a transaction, which would lose
+//! `PRAGMA foreign_keys=OFF`. So every statement here goes through `query` (a Hrana cursor),
+//! which leaves the stream open, and this module tracks what `libsql` does not:
+//!
+//! - whether a stream is open, so a fresh one first gets `PRAGMA foreign_keys=OFF` (sqld
+//!   turns foreign keys on; Open WebUI and Spin's SQLite run with them off);
+//! - whether a transaction is open (`BEGIN` … `COMMIT`/`ROLLBACK`, as the core issues them),
+//!   so returning the connection to the pool rolls it back;
+//! - when the stream was last used: the server drops idle streams after a few seconds, so an
+//!   idle stream outside a transaction is forgotten and a new one opened instead.
+//!
+//! [`RemoteConnection::finish`] ends the stream on the server when the connection goes back
+//! to the pool (one request, off the request's path), so a busy host does not leave one
+//! server-side connection per request waiting to expire.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A stream idle this long (outside a transaction) is replaced before the next statement.
+/// sqld expires idle streams after 10 s; stay well below.
+const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(5);
+
+/// A libSQL server database: where it is and how to reach it.
+pub struct RemoteDatabase {
+    db: libsql::Database,
+}
+
+impl RemoteDatabase {
+    /// Prepares a client for `url` (`http://`, `https://` or `libsql://`) with an auth token
+    /// (empty for a server without auth). Nothing is sent yet.
+    pub async fn open(url: &str, token: &str) -> Result<Self, libsql::Error> {
+        let db = libsql::Builder::new_remote(url.to_string(), token.to_string())
+            .build()
+            .await?;
+        Ok(Self { db })
+    }
+
+    /// A new connection (a new HTTP client; its stream opens on the first statement).
+    pub fn connect(&self) -> Result<RemoteConnection, libsql::Error> {
+        Ok(RemoteConnection {
+            conn: self.db.connect()?,
+            state: Mutex::new(StreamState::default()),
+        })
+    }
+}
+
+/// What this side knows about a connection's stream.
+#[derive(Default)]
+struct StreamState {
+    /// A stream is open on the server (it has had `PRAGMA foreign_keys=OFF`).
+    open: bool,
+    /// A transaction is open on it.
+    in_transaction: bool,
+    /// When its last statement finished.
+    last_used: Option<Instant>,
+}
+
+/// One remote connection: one Hrana stream at a time.
+pub struct RemoteConnection {
+    conn: libsql::Connection,
+    state: Mutex<StreamState>,
+}
+
+impl RemoteConnection {
+    /// Runs `sql` on this connection's stream and returns its rows (none for a statement
+    /// that returns none). Read the rows to the end before the next statement.
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: libsql::params::Params,
+    ) -> Result<libsql::Rows, libsql::Error> {
+        if self.stream_needs_replacing() {
+            self.conn.reset().await;
+            self.update(|state| state.open = false);
+        }
+        if !self.with_state(|state| state.open) {
+            if let Err(e) = self.open_stream().await {
+                self.conn.reset().await;
+                return Err(e);
+            }
+            self.update(|state| {
+                state.open = true;
+                state.in_transaction = false;
+            });
+        }
+        let result = self.conn.query(sql, params).await;
+        let kind = TransactionControl::of(sql);
+        self.update(|state| {
+            state.last_used = Some(Instant::now());
+            match (&result, kind) {
+                (Ok(_), Some(TransactionControl::Begin)) => state.in_transaction = true,
+                (Ok(_), Some(TransactionControl::Commit)) => state.in_transaction = false,
+                // A failed `ROLLBACK` means there was no transaction (or no stream) left.
+                (_, Some(TransactionControl::Rollback)) => state.in_transaction = false,
+                // Outside a transaction a failed statement may have been a failed request: the
+                // stream may be gone, so start a new one (a statement error costs one PRAGMA).
+                (Err(_), _) if !state.in_transaction => state.open = false,
+                _ => {}
+            }
+        });
+        if result.is_err() && !self.with_state(|state| state.open) {
+            self.conn.reset().await;
+        }
+        result
+    }
+
+    /// Opens a stream: its first statement turns foreign keys off.
+    async fn open_stream(&self) -> Result<(), libsql::Error> {
+        let mut rows = self.conn.query("PRAGMA foreign_keys=OFF", ()).await?;
+        while rows.next().await?.is_some() {}
+        Ok(())
+    }
+
+    /// Rows changed by the last statement.
+    pub fn changes(&self) -> u64 {
+        self.conn.changes()
+    }
+
+    /// The last inserted rowid as the server last reported it (Hrana cursors do not report
+    /// it, so it is only current after a statement run outside them; the core does not use it).
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.conn.last_insert_rowid()
+    }
+
+    /// Ends the stream on the server, rolling back a transaction left open; `false` when that
+    /// failed and the connection should not be reused.
+    pub async fn finish(&self) -> bool {
+        let (open, in_transaction) = self.with_state(|state| (state.open, state.in_transaction));
+        if !open {
+            return true;
+        }
+        if self.stream_needs_replacing() {
+            self.conn.reset().await;
+            self.update(|state| *state = StreamState::default());
+            return true;
+        }
+        // Outside a `libsql` transaction `execute` sends the statement and closes the stream in
+        // the same request: `ROLLBACK` ends a transaction, `SELECT 1` just closes.
+        let closing = if in_transaction {
+            "ROLLBACK"
+        } else {
+            "SELECT 1"
+        };
+        let result = self.conn.execute(closing, ()).await;
+        self.update(|state| *state = StreamState::default());
+        match result {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!("closing a libSQL stream failed, dropping the connection: {e}");
+                false
+            }
+        }
+    }
+
+    /// The stream is open, idle for long, and holds no transaction.
+    fn stream_needs_replacing(&self) -> bool {
+        self.with_state(|state| {
+            state.open
+                && !state.in_transaction
+                && state
+                    .last_used
+                    .is_some_and(|at| at.elapsed() >= STREAM_IDLE_LIMIT)
+        })
+    }
+
+    fn with_state<T>(&self, read: impl FnOnce(&StreamState) -> T) -> T {
+        match self.state.lock() {
+            Ok(state) => read(&state),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+
+    fn update(&self, write: impl FnOnce(&mut StreamState)) {
+        match self.state.lock() {
+            Ok(mut state) => write(&mut state),
+            Err(poisoned) => write(&mut poisoned.into_inner()),
+        }
+    }
+}
+
+/// Statements that start or end a transaction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TransactionControl {
+    /// `BEGIN …`.
+    Begin,
+    /// `COMMIT` or `END`.
+    Commit,
+    /// `ROLLBACK` (not `ROLLBACK TO` a savepoint).
+    Rollback,
+}
+
+impl TransactionControl {
+    /// Reads the first keywords of `sql`, after blanks and `--` comments.
+    fn of(sql: &str) -> Option<Self> {
+        let mut rest = sql.trim_start();
+        while let Some(comment) = rest.strip_prefix("--") {
+            rest = comment
+                .split_once('\n')
+                .map_or("", |(_, next)| next)
+                .trim_start();
+        }
+        let mut words = rest
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .filter(|word| !word.is_empty())
+            .map(str::to_ascii_uppercase);
+        match words.next().as_deref() {
+            Some("BEGIN") => Some(Self::Begin),
+            Some("COMMIT" | "END") => Some(Self::Commit),
+            Some("ROLLBACK") => match words.next().as_deref() {
+                Some("TRANSACTION") => match words.next().as_deref() {
+                    Some("TO") => None,
+                    _ => Some(Self::Rollback),
+                },
+                Some("TO") => None,
+                _ => Some(Self::Rollback),
+            },
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TransactionControl::{self, Begin, Commit, Rollback};
+
+    #[test]
+    fn transaction_control_is_read_from_the_first_keywords() {
+        let cases = [
+            ("BEGIN IMMEDIATE", Some(Begin)),
+            ("  begin", Some(Begin)),
+            ("-- note\nBEGIN;", Some(Begin)),
+            ("COMMIT", Some(Commit)),
+            ("end transaction", Some(Commit)),
+            ("ROLLBACK", Some(Rollback)),
+            ("ROLLBACK TRANSACTION", Some(Rollback)),
+            ("ROLLBACK TO sp1", None),
+            ("ROLLBACK TRANSACTION TO SAVEPOINT sp1", None),
+            ("SELECT 'BEGIN'", None),
+            ("UPDATE chat SET title = 'COMMIT'", None),
+        ];
+        for (sql, expected) in cases {
+            assert_eq!(TransactionControl::of(sql), expected, "{sql}");
+        }
+    }
+}
