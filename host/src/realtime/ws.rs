@@ -35,6 +35,11 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use wasmtime_wasi_http::WasiBody;
 
+/// Initial read buffer of each WebSocket. tungstenite allocates 128 KiB per connection up
+/// front by default, which made a thousand idle sockets cost ~150 MB; Socket.IO clients send
+/// small frames, and the buffer still grows for a large one (up to the frame cap).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// How long closing a socket may take (sending our close frame, reading the client's reply).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Close code: the client sent a binary frame.
@@ -95,6 +100,7 @@ pub fn upgrade(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let config = WebSocketConfig::default()
+                    .read_buffer_size(READ_BUFFER_BYTES)
                     .max_frame_size(Some(ctx.max_frame_bytes))
                     .max_message_size(Some(ctx.max_frame_bytes));
                 let socket = WebSocketStream::from_raw_socket(
