@@ -244,6 +244,9 @@ async fn floor(api: &Api, seeded: &seed::Seeded, args: &Args, dir: &std::path::P
     let id = seeded.chat_ids.first().ok_or("no chat was seeded")?;
     let path = format!("/api/v1/chats/{id}");
     let (p50, p99) = native.time_calls("GET", &path, &seeded.token, 2000).await?;
+    let (tags_p50, _) = native.time_calls("GET", "/api/v1/chats/all/tags", &seeded.token, 2000).await?;
+    let (list_p50, _) = native.time_calls("GET", "/api/v1/chats/?page=1", &seeded.token, 500).await?;
+    println!("in-process medians: GET /{{id}} {:.0} µs, GET /all/tags {:.0} µs, GET /?page=1 {:.0} µs", p50.as_secs_f64() * 1e6, tags_p50.as_secs_f64() * 1e6, list_p50.as_secs_f64() * 1e6);
     let base = floor_server::spawn(db.to_owned(), SECRET.to_owned())?;
     let calls: Vec<wrk::Call> = scenarios::all(seeded, args.message_bytes).swap_remove(1).calls;
     let http = wrk::run(dir, &base, &seeded.token, &calls, 1, args.seconds)?;

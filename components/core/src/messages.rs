@@ -60,14 +60,9 @@ fn usage(message: &Json) -> Option<&Json> {
         .filter(|usage| crate::permissions::truthy(usage))
 }
 
-/// Inserts the message row, or updates only the columns whose keys the payload carries.
-pub async fn upsert(db: &dyn Database, chat_id: &str, message_id: &str, user_id: &str, message: &Json, now: i64) -> Result<(), DbError> {
-    let present: Vec<&Column> = COLUMNS
-        .iter()
-        .filter(|column| column.keys.iter().any(|key| message.get(*key).is_some()))
-        .collect();
-    let mut names = vec!["id", "chat_id", "user_id", "role", "done", "created_at", "updated_at"];
-    let mut values: Vec<Value> = vec![
+/// The values of the columns every row has: id, chat, author, role, done, times.
+fn base_values(chat_id: &str, message_id: &str, user_id: &str, message: &Json, now: i64) -> Vec<Value> {
+    vec![
         format!("{chat_id}-{message_id}").into(),
         chat_id.into(),
         user_id.into(),
@@ -75,7 +70,17 @@ pub async fn upsert(db: &dyn Database, chat_id: &str, message_id: &str, user_id:
         message.get("done").and_then(Json::as_bool).unwrap_or(true).into(),
         message.get("timestamp").and_then(Json::as_i64).filter(|stamp| *stamp != 0).unwrap_or(now).into(),
         now.into(),
-    ];
+    ]
+}
+
+/// Inserts the message row, or updates only the columns whose keys the payload carries.
+pub async fn upsert(db: &dyn Database, chat_id: &str, message_id: &str, user_id: &str, message: &Json, now: i64) -> Result<(), DbError> {
+    let present: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|column| column.keys.iter().any(|key| message.get(*key).is_some()))
+        .collect();
+    let mut names = vec!["id", "chat_id", "user_id", "role", "done", "created_at", "updated_at"];
+    let mut values: Vec<Value> = base_values(chat_id, message_id, user_id, message, now);
     for column in &present {
         if column.name != "role" && column.name != "done" {
             names.push(column.name);
@@ -105,6 +110,13 @@ pub async fn upsert(db: &dyn Database, chat_id: &str, message_id: &str, user_id:
 }
 
 /// Writes every message of a chat's history that has a role (create and import).
+///
+/// The chat is new, so its rows are inserted with a few multi-row statements rather than one
+/// statement per message: each statement that fires the FTS triggers makes FTS5 flush its
+/// pending index data (the statement's savepoint), so per-message statements cost a flush
+/// each. Absent keys are NULL either way (the columns have no defaults). A payload that
+/// names one message twice (a legacy `messages` list can) takes the per-message path, whose
+/// later-wins column merge it relies on.
 pub async fn upsert_all(db: &dyn Database, chat_id: &str, owner_id: &str, chat: &Json, now: i64) -> Result<(), DbError> {
     let from_history = chat
         .get("history")
@@ -125,18 +137,62 @@ pub async fn upsert_all(db: &dyn Database, chat_id: &str, owner_id: &str, chat: 
             legacy
         }
     };
-    for (id, message) in messages {
-        if !message.get("role").is_some_and(crate::permissions::truthy) {
-            continue;
+    let rows: Vec<(String, &str, &Json)> = messages
+        .into_iter()
+        .filter(|(_, message)| message.get("role").is_some_and(crate::permissions::truthy))
+        .map(|(id, message)| {
+            let author = message
+                .get("user_id")
+                .and_then(Json::as_str)
+                .filter(|id| !id.is_empty())
+                .or_else(|| message.get("user").and_then(|user| user.get("id")).and_then(Json::as_str))
+                .unwrap_or(owner_id);
+            (id, author, message)
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    if !rows.iter().all(|(id, _, _)| seen.insert(id.as_str())) {
+        for (id, author, message) in &rows {
+            upsert(db, chat_id, id, author, message, now).await?;
         }
-        let author = message
-            .get("user_id")
-            .and_then(Json::as_str)
-            .filter(|id| !id.is_empty())
-            .or_else(|| message.get("user").and_then(|user| user.get("id")).and_then(Json::as_str))
-            .unwrap_or(owner_id);
-        upsert(db, chat_id, &id, author, message, now).await?;
+        return Ok(());
     }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        insert_new(db, chat_id, chunk, now).await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row insert (each row binds at most 21 values; SQLite allows 32,766).
+const INSERT_CHUNK: usize = 256;
+
+/// Inserts new message rows in one statement, with the union of the columns they carry.
+async fn insert_new(db: &dyn Database, chat_id: &str, rows: &[(String, &str, &Json)], now: i64) -> Result<(), DbError> {
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|column| column.name != "role" && column.name != "done")
+        .filter(|column| rows.iter().any(|(_, _, message)| column.keys.iter().any(|key| message.get(*key).is_some())))
+        .collect();
+    let with_usage = rows.iter().any(|(_, _, message)| usage(message).is_some());
+    let mut names = vec!["id", "chat_id", "user_id", "role", "done", "created_at", "updated_at"];
+    names.extend(columns.iter().map(|column| column.name));
+    if with_usage {
+        names.push("usage");
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * names.len());
+    for (message_id, user_id, message) in rows {
+        values.extend(base_values(chat_id, message_id, user_id, message, now));
+        for column in &columns {
+            let present = column.keys.iter().any(|key| message.get(*key).is_some());
+            values.push(if present { column_value(column, message) } else { Value::Null });
+        }
+        if with_usage {
+            values.push(usage(message).map_or(Value::Null, Value::from));
+        }
+    }
+    let row = format!("({})", vec!["?"; names.len()].join(", "));
+    let sql = format!("INSERT INTO chat_message ({}) VALUES {}", names.join(", "), vec![row; rows.len()].join(", "));
+    db.execute(&sql, &values).await?;
     Ok(())
 }
 

@@ -2,16 +2,44 @@
 
 use super::{Database, DbError, Row, Value};
 use async_trait::async_trait;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-/// A `libsql` connection seen through the core's [`Database`] interface.
+/// Prepared statements kept per connection, at most.
+const STATEMENT_CACHE: usize = 128;
+
+/// A `libsql` connection seen through the core's [`Database`] interface, with a cache of
+/// prepared statements: preparing costs more than running most of our statements (an
+/// insert into `chat_message` compiles four FTS triggers), and the SQL texts repeat.
 pub struct LibsqlDatabase {
     connection: libsql::Connection,
+    statements: RefCell<HashMap<String, libsql::Statement>>,
 }
 
 impl LibsqlDatabase {
     /// Wraps an open connection.
     pub fn new(connection: libsql::Connection) -> Self {
-        Self { connection }
+        Self { connection, statements: RefCell::new(HashMap::new()) }
+    }
+
+    /// The prepared statement for `sql`, from the cache or freshly prepared, reset and ready
+    /// to bind. It is taken out of the cache while in use, so a nested use prepares its own.
+    async fn statement(&self, sql: &str) -> Result<libsql::Statement, DbError> {
+        if let Some(statement) = self.statements.borrow_mut().remove(sql) {
+            statement.reset();
+            return Ok(statement);
+        }
+        self.connection.prepare(sql).await.map_err(|error| DbError(error.to_string()))
+    }
+
+    /// Puts a statement back once its rows are read, reset so it holds no read snapshot.
+    fn keep(&self, sql: &str, statement: libsql::Statement) {
+        statement.reset();
+        let mut statements = self.statements.borrow_mut();
+        if statements.len() >= STATEMENT_CACHE {
+            statements.clear();
+        }
+        statements.insert(sql.to_owned(), statement);
     }
 
     /// Opens a local database file (or `:memory:`) with the settings the service uses:
@@ -25,11 +53,15 @@ impl LibsqlDatabase {
         connection
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|error| DbError(error.to_string()))?;
-        let db = Self { connection };
+        let db = Self::new(connection);
         // libsql defaults to foreign keys on; Open WebUI and Spin's SQLite run with them off.
         db.execute("PRAGMA foreign_keys=OFF", &[]).await?;
+        // Statement journals (every statement that fires the FTS triggers has one) in memory
+        // rather than in temp files.
+        db.execute("PRAGMA temp_store=MEMORY", &[]).await?;
         if path != ":memory:" {
             db.query("PRAGMA journal_mode=WAL", &[]).await?;
+            db.execute("PRAGMA synchronous=NORMAL", &[]).await?;
         }
         Ok(db)
     }
@@ -69,9 +101,9 @@ fn params(values: &[Value]) -> Vec<libsql::Value> {
 #[async_trait(?Send)]
 impl Database for LibsqlDatabase {
     async fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DbError> {
-        let mut rows = self
-            .connection
-            .query(sql, params(values))
+        let statement = self.statement(sql).await?;
+        let mut rows = statement
+            .query(params(values))
             .await
             .map_err(|error| DbError(error.to_string()))?;
         let columns = usize::try_from(rows.column_count()).unwrap_or(0);
@@ -86,13 +118,15 @@ impl Database for LibsqlDatabase {
             }
             out.push(Row(values));
         }
+        drop(rows);
+        self.keep(sql, statement);
         Ok(out)
     }
 
     async fn execute(&self, sql: &str, values: &[Value]) -> Result<u64, DbError> {
-        self.connection
-            .execute(sql, params(values))
-            .await
-            .map_err(|error| DbError(error.to_string()))
+        let statement = self.statement(sql).await?;
+        let changed = statement.execute(params(values)).await.map_err(|error| DbError(error.to_string()));
+        self.keep(sql, statement);
+        changed.map(|changed| changed as u64)
     }
 }
