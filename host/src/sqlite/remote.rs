@@ -55,10 +55,18 @@ impl RemoteDatabase {
 struct StreamState {
     /// A stream is open on the server (it has had `PRAGMA foreign_keys=OFF`).
     open: bool,
-    /// A transaction is open on it.
-    in_transaction: bool,
+    /// The `BEGIN …` of the open transaction, if one is open.
+    begin: Option<String>,
+    /// Statements run in the open transaction after its `BEGIN`.
+    in_transaction_statements: usize,
     /// When its last statement finished.
     last_used: Option<Instant>,
+}
+
+impl StreamState {
+    fn in_transaction(&self) -> bool {
+        self.begin.is_some()
+    }
 }
 
 /// One remote connection: one Hrana stream at a time.
@@ -70,10 +78,63 @@ pub struct RemoteConnection {
 impl RemoteConnection {
     /// Runs `sql` on this connection's stream and returns its rows (none for a statement
     /// that returns none). Read the rows to the end before the next statement.
+    ///
+    /// When sqld drops the stream under the statement (it expired while the statement waited
+    /// for the write lock, or sqld took the lock back from it) and nothing but a `BEGIN` ran
+    /// on it since the last commit, the statement is run again once on a new stream (with
+    /// that `BEGIN` first): nothing was lost, and a writer stuck behind a crashed node's
+    /// transaction gets through instead of failing.
     pub async fn query(
         &self,
         sql: &str,
         params: libsql::params::Params,
+    ) -> Result<libsql::Rows, libsql::Error> {
+        let kind = TransactionControl::of(sql);
+        // What a new stream would need to pick up where this one is: nothing outside a
+        // transaction, the `BEGIN` right after one; `None` when statements would be lost.
+        let replay = self.with_state(|state| match &state.begin {
+            None => Some(None),
+            Some(begin) if state.in_transaction_statements == 0 => Some(Some(begin.clone())),
+            Some(_) => None,
+        });
+        let result = self.run(sql, params.clone(), kind).await;
+        let Err(error) = &result else {
+            return result;
+        };
+        let stream_lost = is_stream_lost(error);
+        if stream_lost {
+            // Whatever the stream held is gone with it on the server.
+            self.conn.reset().await;
+            self.update(|state| *state = StreamState::default());
+        }
+        // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
+        let ends_transaction = matches!(
+            kind,
+            Some(TransactionControl::Commit | TransactionControl::Rollback)
+        );
+        let Some(begin) = replay.filter(|_| stream_lost && !ends_transaction) else {
+            return result;
+        };
+        tracing::debug!("libSQL stream lost ({error}); running the statement again on a new one");
+        if let Some(begin) = begin {
+            let mut rows = self
+                .run(
+                    &begin,
+                    libsql::params::Params::None,
+                    Some(TransactionControl::Begin),
+                )
+                .await?;
+            while rows.next().await?.is_some() {}
+        }
+        self.run(sql, params, kind).await
+    }
+
+    /// [`RemoteConnection::query`] without the retry.
+    async fn run(
+        &self,
+        sql: &str,
+        params: libsql::params::Params,
+        kind: Option<TransactionControl>,
     ) -> Result<libsql::Rows, libsql::Error> {
         if self.stream_needs_replacing() {
             self.conn.reset().await;
@@ -85,23 +146,28 @@ impl RemoteConnection {
                 return Err(e);
             }
             self.update(|state| {
-                state.open = true;
-                state.in_transaction = false;
+                *state = StreamState {
+                    open: true,
+                    ..StreamState::default()
+                }
             });
         }
         let result = self.conn.query(sql, params).await;
-        let kind = TransactionControl::of(sql);
         self.update(|state| {
             state.last_used = Some(Instant::now());
             match (&result, kind) {
-                (Ok(_), Some(TransactionControl::Begin)) => state.in_transaction = true,
-                (Ok(_), Some(TransactionControl::Commit)) => state.in_transaction = false,
+                (Ok(_), Some(TransactionControl::Begin)) => {
+                    state.begin = Some(sql.to_string());
+                    state.in_transaction_statements = 0;
+                }
+                (Ok(_), Some(TransactionControl::Commit)) => state.begin = None,
                 // A failed `ROLLBACK` means there was no transaction (or no stream) left.
-                (_, Some(TransactionControl::Rollback)) => state.in_transaction = false,
+                (_, Some(TransactionControl::Rollback)) => state.begin = None,
+                (_, _) if state.in_transaction() => state.in_transaction_statements += 1,
                 // Outside a transaction a failed statement may have been a failed request: the
                 // stream may be gone, so start a new one (a statement error costs one PRAGMA).
-                (Err(_), _) if !state.in_transaction => state.open = false,
-                _ => {}
+                (Err(_), _) => state.open = false,
+                (Ok(_), _) => {}
             }
         });
         if result.is_err() && !self.with_state(|state| state.open) {
@@ -131,7 +197,7 @@ impl RemoteConnection {
     /// Ends the stream on the server, rolling back a transaction left open; `false` when that
     /// failed and the connection should not be reused.
     pub async fn finish(&self) -> bool {
-        let (open, in_transaction) = self.with_state(|state| (state.open, state.in_transaction));
+        let (open, in_transaction) = self.with_state(|state| (state.open, state.in_transaction()));
         if !open {
             return true;
         }
@@ -162,7 +228,7 @@ impl RemoteConnection {
     fn stream_needs_replacing(&self) -> bool {
         self.with_state(|state| {
             state.open
-                && !state.in_transaction
+                && !state.in_transaction()
                 && state
                     .last_used
                     .is_some_and(|at| at.elapsed() >= STREAM_IDLE_LIMIT)
@@ -182,6 +248,22 @@ impl RemoteConnection {
             Err(poisoned) => write(&mut poisoned.into_inner()),
         }
     }
+}
+
+/// Whether `error` says sqld dropped the stream (or the transaction on it) before running the
+/// statement: the stream expired (it waited too long for the write lock, or sat idle), or
+/// sqld rolled its transaction back to hand the write lock to a waiter (the holder took
+/// longer than sqld's 5 s transaction timeout, e.g. a node that crashed mid-transaction).
+fn is_stream_lost(error: &libsql::Error) -> bool {
+    let message = error.to_string();
+    [
+        "STREAM_EXPIRED",
+        "Stream handle",
+        "TRANSACTION_TIMEOUT",
+        "SQLITE_INTERRUPT",
+    ]
+    .iter()
+    .any(|marker| message.contains(marker))
 }
 
 /// Statements that start or end a transaction.
