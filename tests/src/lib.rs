@@ -3,6 +3,13 @@
 //!
 //! Build first (scripts/test does): `cargo build --release --target wasm32-wasip2 -p auths
 //! -p chats -p chat` and `cargo build -p host`.
+//!
+//! With `TEST_DB=sqld` every server gets a fresh libSQL server (`sqld`, from `SQLD_BIN` or
+//! `scripts/sqld`) on a free port instead of a database file, and the host is started with
+//! `--db-url`; [`Server::db`] and [`Server::rows`] then talk to that sqld too.
+//!
+//! Debugging: `TEST_HOST_LOG` is the hosts' `RUST_LOG` (default `warn`); `SQLD_KEEP_LOGS=DIR`
+//! copies each sqld's log there when it stops.
 
 // Test support: a failed setup step should stop the test loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -12,8 +19,10 @@ pub mod socketio;
 
 use serde_json::{Value, json};
 use std::net::TcpListener;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The secret every test server signs tokens with.
@@ -24,7 +33,8 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn host_binary() -> PathBuf {
+/// The `host` binary the tests run (`CHATS_HOST_BIN`, else `target/debug/host`).
+pub fn host_binary() -> PathBuf {
     if let Ok(path) = std::env::var("CHATS_HOST_BIN") {
         return PathBuf::from(path);
     }
@@ -32,28 +42,138 @@ fn host_binary() -> PathBuf {
     target.join("debug").join("host")
 }
 
-fn free_port() -> u16 {
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .unwrap_or(0)
 }
 
+/// The database tests run against: `TEST_DB=sqld` selects a libSQL server, anything else
+/// (or nothing) a local file.
+pub fn test_db_is_sqld() -> bool {
+    std::env::var("TEST_DB").is_ok_and(|value| value == "sqld")
+}
+
+/// A `sqld` (libSQL server) on a free loopback port with its data in a temporary directory;
+/// killed (by PID) on drop.
+pub struct Sqld {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    dir: TempDir,
+}
+
+impl Sqld {
+    /// The sqld binary: `SQLD_BIN`, else what `scripts/sqld` prints (it downloads sqld once).
+    pub fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("SQLD_BIN") {
+            return PathBuf::from(path);
+        }
+        let output = Command::new(repo_root().join("scripts").join("sqld"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/sqld");
+        assert!(output.status.success(), "scripts/sqld failed");
+        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+    }
+
+    /// Starts a fresh sqld and waits until it answers `GET /health`.
+    pub async fn start() -> Self {
+        let dir = TempDir::new("chats-sqld");
+        let port = free_port();
+        let log = std::fs::File::create(dir.0.join("sqld.log")).expect("sqld log");
+        let child = Command::new(Self::binary())
+            .arg("--db-path")
+            .arg(dir.0.join("data.sqld"))
+            .arg("--http-listen-addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--no-welcome")
+            .arg("--disable-metrics")
+            .current_dir(&dir.0)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("sqld log"))
+            .stderr(log)
+            .spawn()
+            .expect("start sqld (set SQLD_BIN or run scripts/sqld)");
+        let sqld = Self { child, url: format!("http://127.0.0.1:{port}"), dir };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = client.get(format!("{}/health", sqld.url)).send().await
+                && response.status().is_success()
+            {
+                return sqld;
+            }
+            assert!(Instant::now() < deadline, "sqld did not start; log:\n{}", sqld.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What sqld has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.0.join("sqld.log")).unwrap_or_default()
+    }
+
+    /// sqld's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Sqld {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = std::env::var_os("SQLD_KEEP_LOGS") {
+            let _ = std::fs::copy(self.dir.0.join("sqld.log"), Path::new(&dir).join(format!("sqld-{}.log", self.child.id())));
+        }
+    }
+}
+
+/// Where a test server keeps its data.
+#[derive(Clone)]
+pub enum Backing {
+    /// A local database file.
+    File(PathBuf),
+    /// A libSQL server shared by whoever holds it.
+    Sqld(Arc<Sqld>),
+}
+
+impl Backing {
+    /// The `host serve` / `host realtime` flags that select this database.
+    pub fn host_args(&self) -> Vec<OsString> {
+        match self {
+            Self::File(path) => vec!["--db".into(), path.into()],
+            Self::Sqld(sqld) => vec!["--db-url".into(), sqld.url.clone().into()],
+        }
+    }
+
+    /// A connection for assertions: the file, or the libSQL server over HTTP.
+    pub async fn connect(&self) -> libsql::Connection {
+        let database = match self {
+            Self::File(path) => libsql::Builder::new_local(path).build().await.expect("open db"),
+            Self::Sqld(sqld) => libsql::Builder::new_remote(sqld.url.clone(), String::new()).build().await.expect("open sqld"),
+        };
+        database.connect().expect("connect")
+    }
+}
+
 /// Starts `host serve` on `port` with the repository's spin.toml and the test secret.
-fn spawn_host(port: u16, db_path: &Path, vars: &[(String, String)], args: &[String]) -> Child {
+fn spawn_host(port: u16, backing: &Backing, vars: &[(String, String)], args: &[String]) -> Child {
     let mut command = Command::new(host_binary());
     command
         .arg("serve")
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
-        .arg("--db")
-        .arg(db_path)
+        .args(backing.host_args())
         .arg("--manifest")
         .arg(repo_root().join("spin.toml"))
         .arg("--cache-dir")
         .arg(repo_root().join("target").join("component-cache"))
         .env("SPIN_VARIABLE_WEBUI_SECRET_KEY", SECRET)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("TEST_HOST_LOG").unwrap_or_else(|_| "warn".to_owned()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     for (name, value) in vars {
@@ -70,8 +190,10 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The database file.
+    /// The database file (in `TEST_DB=sqld` mode the file does not exist: use
+    /// [`Server::db`] or [`Server::backing`]).
     pub db_path: PathBuf,
+    backing: Backing,
     port: u16,
     vars: Vec<(String, String)>,
     args: Vec<String>,
@@ -114,16 +236,25 @@ impl Server {
 
     /// Starts a server with extra `--var name=value` settings and extra `host serve` flags.
     pub async fn start_with_args(vars: &[(&str, &str)], args: &[&str]) -> Self {
+        let backing = if test_db_is_sqld() { Some(Backing::Sqld(Arc::new(Sqld::start().await))) } else { None };
+        Self::start_on(backing, vars, args).await
+    }
+
+    /// Starts a server on `backing` (`None`: a fresh database file), e.g. several servers on
+    /// one [`Sqld`].
+    pub async fn start_on(backing: Option<Backing>, vars: &[(&str, &str)], args: &[&str]) -> Self {
         let dir = TempDir::new("chats-test");
         let db_path = dir.0.join("chats.db");
+        let backing = backing.unwrap_or_else(|| Backing::File(db_path.clone()));
         let port = free_port();
         let vars: Vec<(String, String)> = vars.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
         let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-        let child = spawn_host(port, &db_path, &vars, &args);
+        let child = spawn_host(port, &backing, &vars, &args);
         let server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             db_path,
+            backing,
             port,
             vars,
             args,
@@ -139,7 +270,7 @@ impl Server {
     pub async fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn_host(self.port, &self.db_path, &self.vars, &self.args);
+        self.child = spawn_host(self.port, &self.backing, &self.vars, &self.args);
         self.wait_ready().await;
     }
 
@@ -156,7 +287,7 @@ impl Server {
 
     /// Starts the host again after [`Server::kill`], on the same port, database and settings.
     pub async fn respawn(&mut self) {
-        self.child = spawn_host(self.port, &self.db_path, &self.vars, &self.args);
+        self.child = spawn_host(self.port, &self.backing, &self.vars, &self.args);
         self.wait_ready().await;
     }
 
@@ -253,10 +384,14 @@ impl Server {
         )
     }
 
-    /// Opens the server's database file for assertions.
+    /// Where this server keeps its data.
+    pub fn backing(&self) -> &Backing {
+        &self.backing
+    }
+
+    /// Opens the server's database (its file, or its sqld) for assertions.
     pub async fn db(&self) -> libsql::Connection {
-        let database = libsql::Builder::new_local(&self.db_path).build().await.expect("open db");
-        database.connect().expect("connect")
+        self.backing.connect().await
     }
 
     /// Runs a query on the database and returns the rows as JSON arrays of values.

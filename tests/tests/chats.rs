@@ -337,14 +337,15 @@ async fn delete_one_and_all() {
 
     // Open WebUI on SQLite runs without foreign keys: deleting a chat leaves its chat_file
     // rows (spec §6.2 item 12). The host must not cascade either (libsql defaults to on).
-    let db = server.db().await;
-    db.execute("PRAGMA foreign_keys=OFF", ()).await.expect("fk off");
-    db.execute(
-        "INSERT INTO chat_file (id, user_id, chat_id, file_id, created_at, updated_at) VALUES ('cf1', ?1, ?2, 'file1', 0, 0)",
-        [user_id.as_str(), first.as_str()],
-    )
-    .await
-    .expect("chat_file");
+    // One batch, so that a libSQL server (TEST_DB=sqld) runs both on one stream.
+    server
+        .db()
+        .await
+        .execute_batch(&format!(
+            "PRAGMA foreign_keys=OFF; INSERT INTO chat_file (id, user_id, chat_id, file_id, created_at, updated_at) VALUES ('cf1', '{user_id}', '{first}', 'file1', 0, 0);"
+        ))
+        .await
+        .expect("chat_file");
     assert_eq!(server.send("DELETE", &format!("/api/v1/chats/{first}"), Some(&alice), None).await.body, json!(true));
     assert_eq!(server.rows("SELECT id FROM chat_file", vec![]).await, vec![vec![json!("cf1")]], "no cascade");
     assert_eq!(server.rows("SELECT COUNT(*) FROM chat WHERE id = ?", vec![first.clone().into()]).await, vec![vec![json!(0)]]);
