@@ -101,21 +101,36 @@ impl RemoteConnection {
         let Err(error) = &result else {
             return result;
         };
-        let stream_lost = is_stream_lost(error);
-        if stream_lost {
-            // Whatever the stream held is gone with it on the server.
-            self.conn.reset().await;
-            self.update(|state| *state = StreamState::default());
-        }
+        let Some(loss) = Loss::of(error) else {
+            return result;
+        };
         // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
         let ends_transaction = matches!(
             kind,
             Some(TransactionControl::Commit | TransactionControl::Rollback)
         );
-        let Some(begin) = replay.filter(|_| stream_lost && !ends_transaction) else {
+        let Some(begin) = replay.filter(|_| !ends_transaction) else {
+            if loss == Loss::Stream {
+                self.forget_stream().await;
+            }
             return result;
         };
-        tracing::debug!("libSQL stream lost ({error}); running the statement again on a new one");
+        match loss {
+            // Whatever the stream held is gone with it on the server.
+            Loss::Stream => self.forget_stream().await,
+            // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
+            Loss::Statement if begin.is_some() => {
+                let rollback = Some(TransactionControl::Rollback);
+                if let Ok(mut rows) = self
+                    .run("ROLLBACK", libsql::params::Params::None, rollback)
+                    .await
+                {
+                    while let Ok(Some(_)) = rows.next().await {}
+                }
+            }
+            Loss::Statement => {}
+        }
+        tracing::debug!("libSQL statement not run ({error}); running it again");
         if let Some(begin) = begin {
             let mut rows = self
                 .run(
@@ -127,6 +142,12 @@ impl RemoteConnection {
             while rows.next().await?.is_some() {}
         }
         self.run(sql, params, kind).await
+    }
+
+    /// Drops the stream on this side (the server has dropped it already).
+    async fn forget_stream(&self) {
+        self.conn.reset().await;
+        self.update(|state| *state = StreamState::default());
     }
 
     /// [`RemoteConnection::query`] without the retry.
@@ -250,20 +271,30 @@ impl RemoteConnection {
     }
 }
 
-/// Whether `error` says sqld dropped the stream (or the transaction on it) before running the
-/// statement: the stream expired (it waited too long for the write lock, or sat idle), or
-/// sqld rolled its transaction back to hand the write lock to a waiter (the holder took
-/// longer than sqld's 5 s transaction timeout, e.g. a node that crashed mid-transaction).
-fn is_stream_lost(error: &libsql::Error) -> bool {
-    let message = error.to_string();
-    [
-        "STREAM_EXPIRED",
-        "Stream handle",
-        "TRANSACTION_TIMEOUT",
-        "SQLITE_INTERRUPT",
-    ]
-    .iter()
-    .any(|marker| message.contains(marker))
+/// Why sqld did not run a statement, when running it again may succeed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Loss {
+    /// The stream is gone: it expired (it waited too long for the write lock, or sat idle).
+    Stream,
+    /// The stream lives, the statement was not run: sqld rolled the stream's transaction back
+    /// to hand the write lock to a waiter (the holder took longer than sqld's 5 s transaction
+    /// timeout, e.g. a node that crashed mid-transaction), interrupted it, or the write lock
+    /// was busy (a local SQLite connection would have waited for it).
+    Statement,
+}
+
+impl Loss {
+    fn of(error: &libsql::Error) -> Option<Self> {
+        let message = error.to_string();
+        let any = |markers: &[&str]| markers.iter().any(|marker| message.contains(marker));
+        if any(&["STREAM_EXPIRED", "Stream handle"]) {
+            Some(Self::Stream)
+        } else if any(&["TRANSACTION_TIMEOUT", "SQLITE_INTERRUPT", "SQLITE_BUSY"]) {
+            Some(Self::Statement)
+        } else {
+            None
+        }
+    }
 }
 
 /// Statements that start or end a transaction.
@@ -309,7 +340,42 @@ impl TransactionControl {
 
 #[cfg(test)]
 mod tests {
+    use super::Loss;
     use super::TransactionControl::{self, Begin, Commit, Rollback};
+
+    #[test]
+    fn losses_are_read_from_sqld_errors() {
+        let error = |message: &str| libsql::Error::Hrana(message.into());
+        let cases = [
+            (
+                r#"api error: `status=400 Bad Request, body={"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`"#,
+                Some(Loss::Stream),
+            ),
+            (
+                "cursor error: `error at step 0: (error code: TRANSACTION_TIMEOUT) `Transaction timed out``",
+                Some(Loss::Statement),
+            ),
+            (
+                r#"stream error: `Error { message: "SQLite error: interrupted", code: "SQLITE_INTERRUPT" }`"#,
+                Some(Loss::Statement),
+            ),
+            (
+                "cursor error: `error at step 0: (error code: SQLITE_BUSY) `SQLite error: database is locked``",
+                Some(Loss::Statement),
+            ),
+            (
+                r#"stream error: `Error { message: "SQLite error: UNIQUE constraint failed: chat.id", code: "SQLITE_CONSTRAINT_PRIMARYKEY" }`"#,
+                None,
+            ),
+            (
+                "http error: `error trying to connect: tcp connect error: Connection refused`",
+                None,
+            ),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(Loss::of(&error(message)), expected, "{message}");
+        }
+    }
 
     #[test]
     fn transaction_control_is_read_from_the_first_keywords() {
