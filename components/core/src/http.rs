@@ -225,7 +225,8 @@ pub enum Body {
 
 impl Request {
     /// Decodes the body (FastAPI's first step, before authentication): malformed JSON is a
-    /// 422 `json_invalid` here, whatever the credentials.
+    /// 422 `json_invalid` here, whatever the credentials; JSON nested deeper than
+    /// [`crate::limits::MAX_JSON_DEPTH`] a 400.
     pub fn body(&self) -> ApiResult<Body> {
         if self.body.is_empty() {
             return Ok(Body::Empty);
@@ -236,6 +237,9 @@ impl Request {
         });
         if !json_type {
             return Ok(Body::Text(String::from_utf8_lossy(&self.body).into_owned()));
+        }
+        if crate::limits::nests_deeper_than(&self.body, crate::limits::MAX_JSON_DEPTH) {
+            return Err(crate::limits::too_deep());
         }
         serde_json::from_slice(&self.body).map(Body::Json).map_err(|error| {
             let text = String::from_utf8_lossy(&self.body);

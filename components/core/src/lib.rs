@@ -18,6 +18,7 @@ pub mod grants;
 pub mod groups;
 pub mod history;
 pub mod http;
+pub mod limits;
 pub mod message_map;
 pub mod message_upsert;
 pub mod messages;

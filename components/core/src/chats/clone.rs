@@ -97,6 +97,7 @@ pub async fn clone_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult
     let mut fields = Fields::new(&body);
     let title = fields.optional_str("title");
     fields.finish()?;
+    crate::limits::check_title(title.clone().map(Json::String).as_ref())?;
     require_import_permission(ctx, &user).await?;
     let chat = model::find_owned(ctx.db, id, &user.id).await?.ok_or_else(|| ApiError::unauthorized(E_DEFAULT))?;
     let branch_point = branch_point(&chat)?;

@@ -176,6 +176,7 @@ pub async fn create(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
     let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
     let form = parse_chat_form(body)?;
+    crate::limits::check_title(form.chat.get("title"))?;
     if let Some(folder_id) = &form.folder_id
         && !has_folder_access(ctx.db, &user.id, folder_id, Permission::Write).await?
     {

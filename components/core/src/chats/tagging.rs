@@ -60,6 +60,7 @@ pub async fn add_tag(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Ve
     let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
     let name = parse_name(body)?;
+    crate::limits::check_tag_name(&name)?;
     model::find_owned(ctx.db, id, &user.id).await?.ok_or_else(|| ApiError::unauthorized(E_DEFAULT))?;
     let tag_id = tags::normalise(&name);
     if tag_id == "none" {
@@ -67,7 +68,11 @@ pub async fn add_tag(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Ve
     }
     transaction(ctx.db, async || {
         tags::ensure_exist(ctx.db, &user.id, std::slice::from_ref(&name)).await?;
-        let (_, after) = change_tags(ctx, id, |current| tags::with_tag(current, &tag_id)).await?;
+        let (before, after) = change_tags(ctx, id, |current| tags::with_tag(current, &tag_id)).await?;
+        if after.len() > before.len() {
+            // An error rolls the whole change back, tag row included.
+            crate::limits::check_tag_count(after.len())?;
+        }
         Ok(tags::by_ids(ctx.db, &user.id, &after).await?)
     })
     .await
@@ -109,7 +114,8 @@ pub async fn all_tags(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Tag>> {
 }
 
 /// `POST /api/v1/chats/tags`: the caller's chats carrying a tag (archived and folder chats
-/// included), `updated_at DESC, id`, paged by `skip`/`limit` (0 or null: no limit).
+/// included), `updated_at DESC, id`, paged by `skip`/`limit` (default 50; 0, Open WebUI's
+/// "no limit", and anything larger are capped at [`crate::limits::MAX_PAGE_SIZE`]).
 ///
 /// Open WebUI deletes the tag row whenever the page comes back empty, which also happens
 /// when `skip` runs past the end while chats still carry the tag. We delete it only when no
@@ -121,7 +127,7 @@ pub async fn chats_by_tag(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Cha
     let mut fields = Fields::new(&raw);
     let name = fields.required_str("name");
     let skip = fields.optional_int("skip").unwrap_or(0);
-    let limit = fields.optional_int("limit").unwrap_or(50);
+    let limit = crate::limits::page_size(fields.optional_int("limit"), 50);
     fields.finish()?;
     let tag_id = tags::normalise(&strip_nul_str(&name));
     let rows = ctx
@@ -132,7 +138,7 @@ pub async fn chats_by_tag(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Cha
                  AND EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags') WHERE json_each.value = ?) \
                  ORDER BY updated_at DESC, id ASC LIMIT ? OFFSET ?"
             ),
-            &[user.id.as_str().into(), tag_id.as_str().into(), (if limit == 0 { -1 } else { limit }).into(), skip.max(0).into()],
+            &[user.id.as_str().into(), tag_id.as_str().into(), limit.into(), skip.max(0).into()],
         )
         .await?;
     if rows.is_empty() {

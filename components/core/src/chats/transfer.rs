@@ -87,6 +87,10 @@ pub async fn import(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Json>> {
     let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
     let items = parse_import(body.object()?)?;
+    for item in &items {
+        crate::limits::check_title(item.chat.get("title"))?;
+        crate::limits::check_tag_count(item.meta.get("tags").and_then(Json::as_array).map_or(0, Vec::len))?;
+    }
     require_import_permission(ctx, &user).await?;
     require_creation_permission(ctx, &user).await?;
     let mut tag_names: Vec<String> = Vec::new();

@@ -55,6 +55,10 @@ pub async fn update_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResul
     let form = parse_chat_form(body)?;
     let mut incoming = form.chat.as_object().cloned().unwrap_or_default();
     let existing = model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
+    // Only a new title is checked: one Open WebUI stored may come back unchanged.
+    if incoming.get("title").and_then(Json::as_str) != Some(existing.title.as_str()) {
+        crate::limits::check_title(incoming.get("title"))?;
+    }
     if existing.user_id != user.id {
         let folder_owned = match &existing.folder_id {
             Some(folder_id) => !ctx
