@@ -6,6 +6,9 @@
 //! Needs sqld (`SQLD_BIN` or `scripts/sqld`), `redis-server` on the PATH (skipped without it
 //! unless `REQUIRE_REDIS` is set, as scripts/test does) and the built `realtime.wasm`.
 
+// A process that does not start, or a writer task that panicked, should stop the test loudly.
+#![allow(clippy::expect_used)]
+
 use integration_tests::socketio::Client;
 use integration_tests::{
     Backing, SECRET, Server, Sqld, TempDir, free_port, host_binary, repo_root,
