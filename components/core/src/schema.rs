@@ -16,9 +16,17 @@ pub const SERVICE_SCHEMA: &str = concat!(
     include_str!("schema/message_patch.sql"),
 );
 
+/// A covering index for chat lists and search pages. The list filters (`pinned`, `folder_id`,
+/// `meta.internal`) live after the large `chat` column, so without it every candidate row
+/// costs a walk of that row's overflow pages; with it a page of 60 is read from the index
+/// alone (10,000 chats: 678 µs → 47 µs per page 1 with Python's SQLite 3.40, which Open WebUI
+/// uses and which maintains the index on its writes just as well).
+pub const LIST_INDEX: &str = "CREATE INDEX IF NOT EXISTS chatsvc_chat_list_idx ON chat (user_id, updated_at DESC, id, \
+     archived, pinned, folder_id, json_type(meta, '$.internal'), created_at, last_read_at, title)";
+
 /// The newest schema version this build knows (4: the message search index's update
-/// trigger replaced, see [`crate::search::index`]).
-pub const VERSION: i64 = 4;
+/// trigger replaced, see [`crate::search::index`]; 5: [`LIST_INDEX`]).
+pub const VERSION: i64 = 5;
 
 /// Creates whatever is missing. Cheap when everything exists: one read of our
 /// migrations table.
@@ -40,6 +48,11 @@ pub async fn ensure(db: &dyn Database) -> Result<(), DbError> {
         }
         db.execute_script(SERVICE_SCHEMA).await?;
         crate::search::index::ensure(db).await?;
+        // Only a speed-up: a database from an older Open WebUI may lack one of its columns,
+        // and lists work without it (the failed statement alone is rolled back).
+        if let Err(error) = db.execute(LIST_INDEX, &[]).await {
+            eprintln!("schema: list index not created: {error}");
+        }
         db.execute(
             "INSERT OR IGNORE INTO chatsvc_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
             &[VERSION.into()],
@@ -78,5 +91,25 @@ mod tests {
             .unwrap_or_default();
         let names: Vec<String> = names.iter().map(|row| row.text(0)).collect();
         assert_eq!(names, ["alembic_version", "chat", "chat_message"], "nothing of Open WebUI's is created");
+    }
+
+    #[tokio::test]
+    async fn chat_lists_read_the_covering_index() {
+        let db = LibsqlDatabase::open_local(":memory:").await.unwrap_or_else(|e| panic!("{e}"));
+        ensure(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        let plan = db
+            .query(
+                &format!(
+                    "EXPLAIN QUERY PLAN SELECT {} FROM chat WHERE user_id = ? AND archived = 0 AND {} \
+                     AND folder_id IS NULL AND (pinned = 0 OR pinned IS NULL) ORDER BY updated_at DESC, id ASC LIMIT 60",
+                    crate::chats::model::TITLE_ID_COLUMNS,
+                    crate::tags::NOT_INTERNAL
+                ),
+                &["u".into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let plan: Vec<String> = plan.iter().map(|row| row.text(3)).collect();
+        assert_eq!(plan, ["SEARCH chat USING INDEX chatsvc_chat_list_idx (user_id=?)"], "no table lookups, no sort");
     }
 }
