@@ -43,6 +43,7 @@ const ROW_CHANNEL_CAPACITY: usize = 256;
 /// Rows handed to the guest per stream read, at most.
 const ROWS_PER_READ: usize = 128;
 
+pub mod local;
 pub mod remote;
 
 /// Where the `default` database lives.
@@ -109,23 +110,11 @@ enum Backend {
 
 /// A connection of either [`Backend`].
 enum Conn {
-    Local(libsql::Connection),
+    Local(local::LocalConn),
     Remote(remote::RemoteConnection),
 }
 
 impl Conn {
-    /// Runs a statement; read its rows to the end.
-    async fn query(
-        &self,
-        sql: &str,
-        params: libsql::params::Params,
-    ) -> Result<libsql::Rows, libsql::Error> {
-        match self {
-            Self::Local(conn) => conn.query(sql, params).await,
-            Self::Remote(conn) => conn.query(sql, params).await,
-        }
-    }
-
     fn changes(&self) -> u64 {
         match self {
             Self::Local(conn) => conn.changes(),
@@ -146,6 +135,8 @@ pub struct DbPool {
     label: String,
     backend: Backend,
     idle: Mutex<Vec<Conn>>,
+    /// Local databases: writers queue here rather than in SQLite's busy handler.
+    gate: local::WriteGate,
 }
 
 impl DbPool {
@@ -162,13 +153,14 @@ impl DbPool {
                     label,
                     backend: Backend::Local(db),
                     idle: Mutex::new(Vec::new()),
+                    gate: Arc::default(),
                 });
                 let conn = pool.new_local_connection().await?;
                 // `journal_mode` is stored in the database file: setting it once is enough.
                 let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
                 while rows.next().await?.is_some() {}
                 drop(rows);
-                pool.release_local(conn);
+                pool.release_local(local::LocalConn::new(conn));
                 Ok(pool)
             })
         })
@@ -194,6 +186,7 @@ impl DbPool {
             label: label.to_string(),
             backend: Backend::Remote(db),
             idle: Mutex::new(Vec::new()),
+            gate: Arc::default(),
         });
         if conn.finish().await {
             pool.keep_idle(Conn::Remote(conn));
@@ -228,6 +221,8 @@ impl DbPool {
         let mut rows = conn.query("PRAGMA synchronous=NORMAL", ()).await?;
         while rows.next().await?.is_some() {}
         drop(rows);
+        // Statement journals (every statement firing the FTS triggers has one) in memory.
+        conn.execute("PRAGMA temp_store=MEMORY", ()).await?;
         // libsql is built with SQLITE_DEFAULT_FOREIGN_KEYS=1, but Spin's SQLite and Open
         // WebUI (which may share this file) run with foreign keys off: match them.
         conn.execute("PRAGMA foreign_keys=OFF", ()).await?;
@@ -240,12 +235,15 @@ impl DbPool {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         let conn = match (idle, &self.backend) {
             (Some(conn), _) => conn,
-            (None, Backend::Local(_)) => Conn::Local(self.new_local_connection().await?),
+            (None, Backend::Local(_)) => {
+                Conn::Local(local::LocalConn::new(self.new_local_connection().await?))
+            }
             (None, Backend::Remote(db)) => Conn::Remote(db.connect()?),
         };
         Ok(PooledConnection {
             conn: Some(conn),
             pool: self,
+            held: local::HeldGate::default(),
         })
     }
 
@@ -264,8 +262,9 @@ impl DbPool {
 
     /// [`DbPool::release`] for a local connection. Blocking: call from the blocking pool (or
     /// when no runtime is around).
-    fn release_local(&self, conn: libsql::Connection) {
+    fn release_local(&self, conn: local::LocalConn) {
         if !conn.is_autocommit() {
+            conn.clear_statements();
             if let Err(e) = futures::executor::block_on(conn.execute("ROLLBACK", ())) {
                 tracing::warn!(database = %self.label, "rollback of an abandoned transaction failed, closing the connection: {e}");
                 return;
@@ -289,9 +288,49 @@ pub struct PooledConnection {
     /// Always `Some` until dropped.
     conn: Option<Conn>,
     pool: Arc<DbPool>,
+    /// The write gate, while this connection is inside a transaction it started.
+    held: local::HeldGate,
 }
 
 impl PooledConnection {
+    /// Takes the write gate if `sql` needs it (local databases only); see [`local`].
+    async fn enter(&self, sql: &str) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.conn.as_ref() {
+            Some(Conn::Local(conn)) => {
+                local::enter(&self.pool.gate, &self.held, sql, conn.is_autocommit()).await
+            }
+            _ => None,
+        }
+    }
+
+    /// Runs a statement: a local one through the connection's statement cache (give the
+    /// statement back with [`PooledConnection::finish`]).
+    async fn run(
+        &self,
+        sql: &str,
+        params: libsql::params::Params,
+    ) -> Result<(libsql::Rows, Option<libsql::Statement>), Error> {
+        match self.conn()? {
+            Conn::Local(conn) => {
+                let statement = conn.statement(sql).await.map_err(io_error)?;
+                let rows = statement.query(params).await.map_err(io_error)?;
+                Ok((rows, Some(statement)))
+            }
+            Conn::Remote(conn) => Ok((conn.query(sql, params).await.map_err(io_error)?, None)),
+        }
+    }
+
+    /// After a statement (its rows dropped): caches it, and gives the write gate back once
+    /// the connection is out of its transaction.
+    fn finish(&self, sql: String, statement: Option<libsql::Statement>) {
+        if let Some(Conn::Local(conn)) = self.conn.as_ref() {
+            if let Some(statement) = statement {
+                conn.keep(sql, statement);
+            }
+            self.held.release_if_done(conn.is_autocommit());
+        }
+    }
+
     fn conn(&self) -> Result<&Conn, Error> {
         self.conn.as_ref().ok_or(Error::InvalidConnection)
     }
@@ -414,17 +453,28 @@ async fn query_all(
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
     let pool = conn.pool.clone();
+    let lone_write = conn.enter(&sql).await;
     pool.spawn(async move {
         let params =
             libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
-        let mut rows = conn.conn()?.query(&sql, params).await.map_err(io_error)?;
-        let n = rows.column_count();
-        let columns = column_names(&rows);
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().await.map_err(io_error)? {
-            out.push(convert_row(&row, n)?);
+        let result = async {
+            let (mut rows, statement) = conn.run(&sql, params).await?;
+            let n = rows.column_count();
+            let columns = column_names(&rows);
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().await.map_err(io_error)? {
+                out.push(convert_row(&row, n)?);
+            }
+            Ok((QueryResult { columns, rows: out }, statement))
         }
-        Ok(QueryResult { columns, rows: out })
+        .await;
+        let (result, statement) = match result {
+            Ok((result, statement)) => (Ok(result), statement),
+            Err(e) => (Err(e), None),
+        };
+        conn.finish(sql, statement);
+        drop(lone_write);
+        result
     })
     .await
     .unwrap_or_else(|e| Err(Error::Io(format!("query failed: {e}"))))
@@ -453,22 +503,23 @@ async fn query_streaming(
     let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);
     let (done_tx, done_rx) = oneshot::channel();
     let pool = conn.pool.clone();
+    let lone_write = conn.enter(&sql).await;
     let task = pool.spawn(async move {
         let params =
             libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
-        let started = match conn.conn() {
-            Ok(c) => c.query(&sql, params).await.map_err(io_error),
-            Err(e) => Err(e),
-        };
-        let mut rows = match started {
-            Ok(rows) => rows,
+        let (mut rows, statement) = match conn.run(&sql, params).await {
+            Ok(started) => started,
             Err(e) => {
+                conn.finish(sql, None);
+                drop(lone_write);
                 let _ = columns_tx.send(Err(e));
                 return;
             }
         };
         let n = rows.column_count();
         if columns_tx.send(Ok(column_names(&rows))).is_err() {
+            drop(rows);
+            conn.finish(sql, statement);
             return;
         }
         let result = loop {
@@ -489,6 +540,8 @@ async fn query_streaming(
         };
         drop(rows_tx);
         drop(rows);
+        conn.finish(sql, statement);
+        drop(lone_write);
         let _ = done_tx.send(result);
         // `conn` (the pool reference) drops here, after the statement is finalized.
     });

@@ -89,6 +89,12 @@ struct Args {
     /// Seed, keep (`--keep-db`) and stop: no server, no load.
     #[arg(long, requires = "keep_db")]
     seed_only: bool,
+    /// In-process calls timed for the floor.
+    #[arg(long, default_value_t = 2000)]
+    floor_iterations: usize,
+    /// Measure the floor only (seed, time the core in-process and behind hyper, stop).
+    #[arg(long)]
+    floor_only: bool,
     /// Also write the JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -141,6 +147,9 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
     }
     let floor = floor(&api, &ours, args, dir, &db).await?;
     drop(api);
+    if args.floor_only {
+        return Ok(());
+    }
 
     let binary = args.host_bin.clone().unwrap_or_else(|| bench::host::default_binary(&args.repo));
     let mut host = Host::start(&HostOptions { binary, repo: args.repo.clone(), extra_args: Vec::new(), db: Some(db_path.clone()) })?;
@@ -243,7 +252,7 @@ async fn floor(api: &Api, seeded: &seed::Seeded, args: &Args, dir: &std::path::P
     let Api::Native(native) = api else { return Err("the floor needs the in-process core".into()) };
     let id = seeded.chat_ids.first().ok_or("no chat was seeded")?;
     let path = format!("/api/v1/chats/{id}");
-    let (p50, p99) = native.time_calls("GET", &path, &seeded.token, 2000).await?;
+    let (p50, p99) = native.time_calls("GET", &path, &seeded.token, args.floor_iterations).await?;
     let (tags_p50, _) = native.time_calls("GET", "/api/v1/chats/all/tags", &seeded.token, 2000).await?;
     let (list_p50, _) = native.time_calls("GET", "/api/v1/chats/?page=1", &seeded.token, 500).await?;
     println!("in-process medians: GET /{{id}} {:.0} µs, GET /all/tags {:.0} µs, GET /?page=1 {:.0} µs", p50.as_secs_f64() * 1e6, tags_p50.as_secs_f64() * 1e6, list_p50.as_secs_f64() * 1e6);
