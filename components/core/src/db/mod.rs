@@ -4,11 +4,11 @@
 //! benchmarks and CLI over the `libsql` crate ([`LibsqlDatabase`]). Everything above this
 //! module speaks SQL with positional `?` parameters and reads rows by column index.
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod libsql_db;
 mod row;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub use libsql_db::LibsqlDatabase;
 pub use row::{Row, Value};
 
