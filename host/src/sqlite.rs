@@ -174,12 +174,7 @@ impl DbPool {
             .await
             .with_context(|| format!("cannot open libSQL database {url}"))?;
         let conn = db.connect()?;
-        let check = async {
-            let mut rows = conn.query("SELECT 1", libsql::params::Params::None).await?;
-            while rows.next().await?.is_some() {}
-            Ok::<_, libsql::Error>(())
-        };
-        check
+        conn.query("SELECT 1", libsql::params::Params::None)
             .await
             .with_context(|| format!("libSQL server {url} does not answer"))?;
         let pool = Arc::new(Self {
@@ -309,14 +304,17 @@ impl PooledConnection {
         &self,
         sql: &str,
         params: libsql::params::Params,
-    ) -> Result<(libsql::Rows, Option<libsql::Statement>), Error> {
+    ) -> Result<(Rows, Option<libsql::Statement>), Error> {
         match self.conn()? {
             Conn::Local(conn) => {
                 let statement = conn.statement(sql).await.map_err(io_error)?;
                 let rows = statement.query(params).await.map_err(io_error)?;
-                Ok((rows, Some(statement)))
+                Ok((Rows::Stepping(rows), Some(statement)))
             }
-            Conn::Remote(conn) => Ok((conn.query(sql, params).await.map_err(io_error)?, None)),
+            Conn::Remote(conn) => {
+                let rows = conn.query(sql, params).await.map_err(io_error)?;
+                Ok((Rows::Read(rows.columns, rows.rows.into_iter()), None))
+            }
         }
     }
 
@@ -459,11 +457,10 @@ async fn query_all(
             libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
         let result = async {
             let (mut rows, statement) = conn.run(&sql, params).await?;
-            let n = rows.column_count();
-            let columns = column_names(&rows);
+            let columns = rows.column_names();
             let mut out = Vec::new();
-            while let Some(row) = rows.next().await.map_err(io_error)? {
-                out.push(convert_row(&row, n)?);
+            while let Some(row) = rows.next().await? {
+                out.push(row);
             }
             Ok((QueryResult { columns, rows: out }, statement))
         }
@@ -480,10 +477,39 @@ async fn query_all(
     .unwrap_or_else(|e| Err(Error::Io(format!("query failed: {e}"))))
 }
 
-fn column_names(rows: &libsql::Rows) -> Vec<String> {
-    (0..rows.column_count())
-        .map(|i| rows.column_name(i).unwrap_or_default().to_string())
-        .collect()
+/// A statement's rows: still stepping on a local connection, or already read from a server.
+enum Rows {
+    /// A local statement, stepped row by row.
+    Stepping(libsql::Rows),
+    /// A remote statement's whole result (see [`remote::RemoteRows`]): column names and rows.
+    Read(Vec<String>, std::vec::IntoIter<Vec<libsql::Value>>),
+}
+
+impl Rows {
+    fn column_names(&self) -> Vec<String> {
+        match self {
+            Self::Stepping(rows) => (0..rows.column_count())
+                .map(|i| rows.column_name(i).unwrap_or_default().to_string())
+                .collect(),
+            Self::Read(columns, _) => columns.clone(),
+        }
+    }
+
+    /// The next row, `None` after the last.
+    async fn next(&mut self) -> Result<Option<RowResult>, Error> {
+        match self {
+            Self::Stepping(rows) => {
+                let columns = rows.column_count();
+                match rows.next().await.map_err(io_error)? {
+                    Some(row) => convert_row(&row, columns).map(Some),
+                    None => Ok(None),
+                }
+            }
+            Self::Read(_, rows) => Ok(rows.next().map(|values| RowResult {
+                values: values.into_iter().map(from_libsql).collect(),
+            })),
+        }
+    }
 }
 
 /// A statement stepping on a blocking thread, feeding rows into a channel.
@@ -516,26 +542,22 @@ async fn query_streaming(
                 return;
             }
         };
-        let n = rows.column_count();
-        if columns_tx.send(Ok(column_names(&rows))).is_err() {
+        if columns_tx.send(Ok(rows.column_names())).is_err() {
             drop(rows);
             conn.finish(sql, statement);
             return;
         }
         let result = loop {
             match rows.next().await {
-                Ok(Some(row)) => match convert_row(&row, n) {
-                    Ok(r) => {
-                        // The guest dropped the stream: stop stepping, nothing to report.
-                        // (On the blocking pool this parks the thread, like `blocking_send`.)
-                        if rows_tx.send(r).await.is_err() {
-                            break Ok(());
-                        }
+                Ok(Some(row)) => {
+                    // The guest dropped the stream: stop stepping, nothing to report.
+                    // (On the blocking pool this parks the thread, like `blocking_send`.)
+                    if rows_tx.send(row).await.is_err() {
+                        break Ok(());
                     }
-                    Err(e) => break Err(e),
-                },
+                }
                 Ok(None) => break Ok(()),
-                Err(e) => break Err(io_error(e)),
+                Err(e) => break Err(e),
             }
         };
         drop(rows_tx);

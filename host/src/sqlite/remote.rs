@@ -69,6 +69,31 @@ impl StreamState {
     }
 }
 
+/// A statement's whole result, read to its end before it is handed over: sqld reports a
+/// statement it interrupted (or whose stream it dropped) in the middle of the rows it streams
+/// back, and only a result not yet handed over can be replaced by running the statement again.
+pub struct RemoteRows {
+    /// The result's column names.
+    pub columns: Vec<String>,
+    /// The rows, one value per column.
+    pub rows: Vec<Vec<libsql::Value>>,
+}
+
+impl RemoteRows {
+    /// Reads `rows` to the end.
+    async fn read(mut rows: libsql::Rows) -> Result<Self, libsql::Error> {
+        let count = rows.column_count();
+        let columns = (0..count)
+            .map(|i| rows.column_name(i).unwrap_or_default().to_string())
+            .collect();
+        let mut all = Vec::new();
+        while let Some(row) = rows.next().await? {
+            all.push((0..count).map(|i| row.get_value(i)).collect::<Result<_, _>>()?);
+        }
+        Ok(Self { columns, rows: all })
+    }
+}
+
 /// One remote connection: one Hrana stream at a time.
 pub struct RemoteConnection {
     conn: libsql::Connection,
@@ -76,19 +101,20 @@ pub struct RemoteConnection {
 }
 
 impl RemoteConnection {
-    /// Runs `sql` on this connection's stream and returns its rows (none for a statement
-    /// that returns none). Read the rows to the end before the next statement.
+    /// Runs `sql` on this connection's stream and returns all its rows (none for a statement
+    /// that returns none).
     ///
-    /// When sqld drops the stream under the statement (it expired while the statement waited
-    /// for the write lock, or sqld took the lock back from it) and nothing but a `BEGIN` ran
-    /// on it since the last commit, the statement is run again once on a new stream (with
-    /// that `BEGIN` first): nothing was lost, and a writer stuck behind a crashed node's
-    /// transaction gets through instead of failing.
+    /// When sqld did not run the statement to its end (it dropped the stream, e.g. expired
+    /// while the statement waited for the write lock, or it interrupted the statement or took
+    /// the write lock back, before or while the rows came back) and nothing but a `BEGIN` ran
+    /// on the stream since the last commit, the statement is run again once (on a new stream
+    /// when the old one is gone, with that `BEGIN` first): nothing was lost, and a writer
+    /// stuck behind a crashed node's transaction gets through instead of failing.
     pub async fn query(
         &self,
         sql: &str,
         params: libsql::params::Params,
-    ) -> Result<libsql::Rows, libsql::Error> {
+    ) -> Result<RemoteRows, libsql::Error> {
         let kind = TransactionControl::of(sql);
         // What a new stream would need to pick up where this one is: nothing outside a
         // transaction, the `BEGIN` right after one; `None` when statements would be lost.
@@ -121,25 +147,21 @@ impl RemoteConnection {
             // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
             Loss::Statement if begin.is_some() => {
                 let rollback = Some(TransactionControl::Rollback);
-                if let Ok(mut rows) = self
+                // Failing, it leaves no transaction either (see `run`).
+                let _ = self
                     .run("ROLLBACK", libsql::params::Params::None, rollback)
-                    .await
-                {
-                    while let Ok(Some(_)) = rows.next().await {}
-                }
+                    .await;
             }
             Loss::Statement => {}
         }
         tracing::debug!("libSQL statement not run ({error}); running it again");
         if let Some(begin) = begin {
-            let mut rows = self
-                .run(
-                    &begin,
-                    libsql::params::Params::None,
-                    Some(TransactionControl::Begin),
-                )
-                .await?;
-            while rows.next().await?.is_some() {}
+            self.run(
+                &begin,
+                libsql::params::Params::None,
+                Some(TransactionControl::Begin),
+            )
+            .await?;
         }
         self.run(sql, params, kind).await
     }
@@ -156,7 +178,7 @@ impl RemoteConnection {
         sql: &str,
         params: libsql::params::Params,
         kind: Option<TransactionControl>,
-    ) -> Result<libsql::Rows, libsql::Error> {
+    ) -> Result<RemoteRows, libsql::Error> {
         if self.stream_needs_replacing() {
             self.conn.reset().await;
             self.update(|state| state.open = false);
@@ -173,7 +195,10 @@ impl RemoteConnection {
                 }
             });
         }
-        let result = self.conn.query(sql, params).await;
+        let result = match self.conn.query(sql, params).await {
+            Ok(rows) => RemoteRows::read(rows).await,
+            Err(e) => Err(e),
+        };
         self.update(|state| {
             state.last_used = Some(Instant::now());
             match (&result, kind) {
@@ -227,10 +252,7 @@ impl RemoteConnection {
             .run("ROLLBACK", libsql::params::Params::None, rollback)
             .await
         {
-            Ok(mut rows) => {
-                while let Ok(Some(_)) = rows.next().await {}
-                true
-            }
+            Ok(_) => true,
             Err(e) => {
                 tracing::warn!("rolling back a libSQL stream failed, dropping the connection: {e}");
                 false
