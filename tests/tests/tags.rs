@@ -57,8 +57,8 @@ async fn add_list_and_remove_tags_with_garbage_collection() {
     // The same id in another spelling: no duplicate, and the first display name wins.
     assert_eq!(add(&server, &alice, &first, "my work").await, json!([tag("my_work", "My Work", &alice_id)]));
     let both = add(&server, &alice, &first, "Beta").await;
-    assert_eq!(both, json!([tag("my_work", "My Work", &alice_id), tag("beta", "Beta", &alice_id)]), "insertion order");
-    assert_eq!(meta_tags(&server, &first).await, json!(["my_work", "beta"]));
+    assert_eq!(both, json!([tag("beta", "Beta", &alice_id), tag("my_work", "My Work", &alice_id)]), "by tag id");
+    assert_eq!(meta_tags(&server, &first).await, json!(["my_work", "beta"]), "insertion order");
     let listed = server.get(&format!("/api/v1/chats/{first}/tags"), &alice).await;
     assert_eq!(listed.body, both);
     add(&server, &alice, &second, "beta").await;
@@ -247,4 +247,27 @@ async fn chats_by_tag_name_orders_pages_and_collects_garbage_safely() {
     exec(&server, "INSERT INTO tag (id, name, user_id, meta) VALUES ('stale', 'Stale', ?, NULL)", vec![alice_id.clone().into()]).await;
     assert_eq!(server.post("/api/v1/chats/tags", &alice, json!({"name": "Stale"})).await.body, json!([]));
     assert_eq!(tag_rows(&server, &alice_id).await, vec![vec![json!("work"), json!("Work")]]);
+}
+
+/// Interop regression (scripts/interop-openwebui): Open WebUI 0.12.4 answers `GET /{id}/tags`
+/// (and the `POST`/`DELETE` answers) with the tag rows sorted by id, whatever the order of
+/// `meta.tags` (its SQLite query walks the tag table's primary key), so on a shared database
+/// both servers must list them the same way; `meta.tags` itself keeps its order.
+#[tokio::test]
+async fn chat_tags_are_listed_by_tag_id_like_open_webui() {
+    let server = Server::start().await;
+    let (_admin, alice, alice_id) = server.admin_and_user().await;
+    let chat = create(&server, &alice, "Tagged").await;
+    add(&server, &alice, &chat, "zeta").await;
+    add(&server, &alice, &chat, "Mid Tag").await;
+    let answer = add(&server, &alice, &chat, "alpha").await;
+    let sorted = json!([tag("alpha", "alpha", &alice_id), tag("mid_tag", "Mid Tag", &alice_id), tag("zeta", "zeta", &alice_id)]);
+    assert_eq!(answer, sorted);
+    assert_eq!(server.get(&format!("/api/v1/chats/{chat}/tags"), &alice).await.body, sorted);
+    assert_eq!(meta_tags(&server, &chat).await, json!(["zeta", "mid_tag", "alpha"]));
+    // A chat as Open WebUI leaves it: meta.tags in set() order, rows inserted in another order.
+    exec(&server, "UPDATE chat SET meta = json_object('tags', json_array('zeta', 'alpha', 'mid_tag')) WHERE id = ?", vec![chat.clone().into()]).await;
+    assert_eq!(server.get(&format!("/api/v1/chats/{chat}/tags"), &alice).await.body, sorted);
+    let after = remove(&server, &alice, &chat, "Mid Tag").await;
+    assert_eq!(after, json!([tag("alpha", "alpha", &alice_id), tag("zeta", "zeta", &alice_id)]));
 }

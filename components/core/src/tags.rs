@@ -81,8 +81,10 @@ pub async fn for_user(db: &dyn Database, user_id: &str) -> Result<Vec<Tag>, DbEr
     Ok(rows.iter().map(Tag::from_row).collect())
 }
 
-/// The user's tag rows whose id is in `ids`, in the order of `ids` (ids without a row are
-/// left out, as Open WebUI does).
+/// The user's tag rows whose id is in `ids`, by tag id (ids without a row are left out, as
+/// Open WebUI does). Open WebUI's query has no ORDER BY, but on SQLite it always walks the
+/// tag table's primary key `(id, user_id)` for the `id IN (...)` list, so its answer comes
+/// sorted by id; an existing database must read the same through either server.
 pub async fn by_ids(db: &dyn Database, user_id: &str, ids: &[String]) -> Result<Vec<Tag>, DbError> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -91,18 +93,12 @@ pub async fn by_ids(db: &dyn Database, user_id: &str, ids: &[String]) -> Result<
     let mut params: Vec<Value> = vec![user_id.into()];
     params.extend(ids.iter().map(Value::from));
     let rows = db
-        .query(&format!("SELECT {TAG_COLUMNS} FROM tag WHERE user_id = ? AND id IN ({placeholders})"), &params)
+        .query(
+            &format!("SELECT {TAG_COLUMNS} FROM tag WHERE user_id = ? AND id IN ({placeholders}) ORDER BY id"),
+            &params,
+        )
         .await?;
-    let found: Vec<Tag> = rows.iter().map(Tag::from_row).collect();
-    let mut ordered: Vec<Tag> = Vec::with_capacity(found.len());
-    for id in ids {
-        if let Some(tag) = found.iter().find(|tag| &tag.id == id)
-            && !ordered.iter().any(|seen| seen.id == tag.id)
-        {
-            ordered.push(tag.clone());
-        }
-    }
-    Ok(ordered)
+    Ok(rows.iter().map(Tag::from_row).collect())
 }
 
 /// `meta.tags` with `tag_id` added. Open WebUI rebuilds the list with `set()`, whose order
