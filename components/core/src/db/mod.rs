@@ -1,9 +1,11 @@
 //! The one small database interface the core talks to.
 //!
-//! Components implement it over Spin SQLite (see the `spin-adapter` crate), the host, tests,
-//! benchmarks and CLI over the `libsql` crate ([`LibsqlDatabase`]). Everything above this
+//! Components implement it over Spin SQLite (see the `spin-adapter` crate) or over a libSQL
+//! server's HTTP API ([`hrana::HranaDatabase`], for hosts without Spin SQLite); the host,
+//! tests, benchmarks and CLI over the `libsql` crate ([`LibsqlDatabase`]). Everything above this
 //! module speaks SQL with positional `?` parameters and reads rows by column index.
 
+pub mod hrana;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod libsql_db;
 mod row;
