@@ -6,6 +6,7 @@
 //! - [`router`]: Spin's HTTP routing rules;
 //! - [`http_trigger`]: the HTTP server, Spin's request headers, 404/500 behaviour;
 //! - [`runtime`]: engine, compilation, linking, instance reuse; [`cache`]: compiled artefacts;
+//! - [`runtime_config`]: the database of a Spin runtime config file (`--runtime-config-file`);
 //! - [`sqlite`], [`variables`], [`outbound_http`]: the host side of what components import;
 //! - [`realtime`]: the realtime relay (WebSockets, rooms, the long-lived component, Redis);
 //! - [`serve`]: wires them together for `host serve` and `host realtime`.
@@ -23,6 +24,7 @@ pub mod outbound_http;
 pub mod realtime;
 pub mod router;
 pub mod runtime;
+pub mod runtime_config;
 pub mod serve;
 pub mod sqlite;
 pub mod variables;

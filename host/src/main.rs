@@ -25,6 +25,8 @@
 //!
 //! `--db-url` (or `LIBSQL_URL`) serves the `default` database from a libSQL server (sqld,
 //! Turso) instead of a local file, with `--db-token` (or `LIBSQL_AUTH_TOKEN`).
+//! `--runtime-config-file FILE` takes the database from Spin's runtime config instead
+//! (`[sqlite_database.default]`, see [`host::runtime_config`]).
 //!
 //! Logging goes through `tracing` (filter with `RUST_LOG`, default `info`). Ctrl-C or SIGTERM
 //! stops accepting connections, lets in-flight requests finish and exits 0.
@@ -89,17 +91,31 @@ struct DbArgs {
     /// Auth token for `--db-url` (a JWT for Turso; none for a local sqld without auth).
     #[arg(long, env = "LIBSQL_AUTH_TOKEN", hide_env_values = true)]
     db_token: Option<String>,
+    /// A Spin runtime config file (what `spin up --runtime-config-file` reads): its
+    /// `[sqlite_database.default]` selects the database (type "spin" with `path`, or
+    /// "libsql" with `url` and `token`); without that table, `--db`'s default applies.
+    #[arg(long, conflicts_with_all = ["db", "db_url"])]
+    runtime_config_file: Option<PathBuf>,
 }
 
 impl DbArgs {
-    fn location(self) -> DatabaseLocation {
-        match self.db_url {
+    fn location(self) -> Result<DatabaseLocation> {
+        if let Some(file) = &self.runtime_config_file {
+            let config = host::runtime_config::load(file, &std::env::current_dir()?)?;
+            for table in &config.ignored {
+                tracing::warn!("runtime config {}: [{table}] is not used by this host", file.display());
+            }
+            if let Some(location) = config.default_database {
+                return Ok(location);
+            }
+        }
+        Ok(match self.db_url {
             Some(url) => DatabaseLocation::Remote {
                 url,
                 token: self.db_token.unwrap_or_default(),
             },
             None => DatabaseLocation::File(self.db),
-        }
+        })
     }
 }
 
@@ -198,7 +214,7 @@ fn main() -> Result<()> {
 async fn run_realtime(args: RealtimeArgs) -> Result<()> {
     let opts = RealtimeOptions {
         listen: args.listen,
-        db: args.db.location(),
+        db: args.db.location()?,
         vars: args.vars.into_iter().collect(),
         cache_dir: args.cache_dir,
         realtime: args.relay.config()?,
@@ -212,7 +228,7 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
     let seconds = |s: f64| Duration::try_from_secs_f64(s).map_err(|e| anyhow::anyhow!("{e}"));
     let opts = ServeOptions {
         listen: args.listen,
-        db: args.db.location(),
+        db: args.db.location()?,
         manifest: args.manifest,
         vars: args.vars.into_iter().collect(),
         cache_dir: args.cache_dir,
