@@ -103,7 +103,10 @@ impl DbArgs {
         if let Some(file) = &self.runtime_config_file {
             let config = host::runtime_config::load(file, &std::env::current_dir()?)?;
             for table in &config.ignored {
-                tracing::warn!("runtime config {}: [{table}] is not used by this host", file.display());
+                tracing::warn!(
+                    "runtime config {}: [{table}] is not used by this host",
+                    file.display()
+                );
             }
             if let Some(location) = config.default_database {
                 return Ok(location);

@@ -50,7 +50,10 @@ enum SqliteDatabase {
 struct SpinDatabase {
     path: Option<std::path::PathBuf>,
     #[serde(default)]
-    #[allow(dead_code, reason = "accepted as Spin accepts it; ATTACH is not offered here")]
+    #[allow(
+        dead_code,
+        reason = "accepted as Spin accepts it; ATTACH is not offered here"
+    )]
     allow_attach_file: bool,
 }
 
@@ -78,8 +81,9 @@ pub fn parse(text: &str, base_dir: &Path) -> Result<RuntimeConfig> {
             config.ignored.push(key);
             continue;
         }
-        let databases: BTreeMap<String, toml::Value> =
-            value.try_into().context("[sqlite_database] must hold tables")?;
+        let databases: BTreeMap<String, toml::Value> = value
+            .try_into()
+            .context("[sqlite_database] must hold tables")?;
         for (label, database) in databases {
             if label != "default" {
                 config.ignored.push(format!("sqlite_database.{label}"));
@@ -96,17 +100,25 @@ pub fn parse(text: &str, base_dir: &Path) -> Result<RuntimeConfig> {
 
 fn location(database: SqliteDatabase, base_dir: &Path) -> Result<DatabaseLocation> {
     Ok(match database {
-        SqliteDatabase::Spin(SpinDatabase { path: Some(path), .. }) => {
-            DatabaseLocation::File(if path.is_absolute() { path } else { base_dir.join(path) })
-        }
+        SqliteDatabase::Spin(SpinDatabase {
+            path: Some(path), ..
+        }) => DatabaseLocation::File(if path.is_absolute() {
+            path
+        } else {
+            base_dir.join(path)
+        }),
         // Spin then keeps the database in memory; a server forgetting everything at exit is
         // not what anyone running this host wants.
         SqliteDatabase::Spin(SpinDatabase { path: None, .. }) => {
-            bail!("[sqlite_database.default] type \"spin\" without `path` (an in-memory database) is not supported here")
+            bail!(
+                "[sqlite_database.default] type \"spin\" without `path` (an in-memory database) is not supported here"
+            )
         }
         SqliteDatabase::Libsql(LibsqlDatabase { url, token }) => {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                bail!("libSQL url {url:?} must start with https:// or http:// (as Spin requires; write libsql://NAME as https://NAME)");
+                bail!(
+                    "libSQL url {url:?} must start with https:// or http:// (as Spin requires; write libsql://NAME as https://NAME)"
+                );
             }
             DatabaseLocation::Remote { url, token }
         }
@@ -126,7 +138,9 @@ mod tests {
     fn database(text: &str) -> String {
         match parse(text, &base()).map(|config| config.default_database) {
             Ok(Some(DatabaseLocation::File(path))) => format!("file:{}", path.display()),
-            Ok(Some(DatabaseLocation::Remote { url, token })) => format!("remote:{url} token:{token}"),
+            Ok(Some(DatabaseLocation::Remote { url, token })) => {
+                format!("remote:{url} token:{token}")
+            }
             Ok(None) => "none".to_owned(),
             Err(error) => format!("error: {error:#}"),
         }
@@ -134,22 +148,46 @@ mod tests {
 
     #[test]
     fn the_repository_files_are_understood() {
-        assert_eq!(database(include_str!("../../runtime-config.toml")), "file:/srv/app/.data/chats.db");
+        assert_eq!(
+            database(include_str!("../../runtime-config.toml")),
+            "file:/srv/app/.data/chats.db"
+        );
         // The libSQL one is a template for envsubst: render it as the guide does.
         let rendered = include_str!("../../runtime-config.libsql.toml")
             .replace("${LIBSQL_URL}", "https://db.example.turso.io")
             .replace("${LIBSQL_AUTH_TOKEN}", "tok");
-        assert_eq!(database(&rendered), "remote:https://db.example.turso.io token:tok");
-        assert!(parse(include_str!("../../runtime-config.toml"), &base()).is_ok_and(|c| c.ignored.is_empty()));
+        assert_eq!(
+            database(&rendered),
+            "remote:https://db.example.turso.io token:tok"
+        );
+        assert!(
+            parse(include_str!("../../runtime-config.toml"), &base())
+                .is_ok_and(|c| c.ignored.is_empty())
+        );
     }
 
     #[test]
     fn spin_rules_are_enforced() {
         let libsql = "[sqlite_database.default]\ntype = \"libsql\"\n";
-        assert!(database(&format!("{libsql}url = \"libsql://x.turso.io\"\ntoken = \"\"")).contains("https://"));
+        assert!(
+            database(&format!(
+                "{libsql}url = \"libsql://x.turso.io\"\ntoken = \"\""
+            ))
+            .contains("https://")
+        );
         assert!(database(&format!("{libsql}url = \"https://x\"")).contains("token"));
-        assert!(database(&format!("{libsql}url = \"https://x\"\ntoken = \"\"\nauth = 1")).contains("auth"));
-        assert_eq!(database(&format!("{libsql}url = \"http://127.0.0.1:8080\"\ntoken = \"\"")), "remote:http://127.0.0.1:8080 token:");
+        assert!(
+            database(&format!(
+                "{libsql}url = \"https://x\"\ntoken = \"\"\nauth = 1"
+            ))
+            .contains("auth")
+        );
+        assert_eq!(
+            database(&format!(
+                "{libsql}url = \"http://127.0.0.1:8080\"\ntoken = \"\""
+            )),
+            "remote:http://127.0.0.1:8080 token:"
+        );
         assert!(database("[sqlite_database.default]\ntype = \"postgres\"").contains("postgres"));
         assert!(database("[sqlite_database.default]\ntype = \"spin\"").contains("in-memory"));
         assert!(database("not toml [").contains("TOML"));
@@ -161,7 +199,10 @@ mod tests {
                     [sqlite_database.other]\ntype = \"spin\"\npath = \"o.db\"\n\
                     [key_value_store.default]\ntype = \"redis\"\nurl = \"redis://r\"\n";
         assert_eq!(database(text), "file:/var/lib/chats.db");
-        assert!(parse(text, &base()).is_ok_and(|c| c.ignored == ["key_value_store", "sqlite_database.other"]));
+        assert!(
+            parse(text, &base())
+                .is_ok_and(|c| c.ignored == ["key_value_store", "sqlite_database.other"])
+        );
         assert_eq!(database(""), "none");
     }
 }
