@@ -72,13 +72,20 @@ fn well_known_port(scheme: &str) -> Option<u16> {
 }
 
 impl AllowedHosts {
-    /// Parses the manifest entries, rendering `{{ var }}` templates with `vars`.
+    /// Parses the manifest entries, rendering `{{ var }}` templates with `vars`. As in Spin, a
+    /// template that renders empty (or to a bare `http://` / `https://`) is skipped, so an
+    /// optional endpoint such as `{{ db_url }}` with an empty default allows nothing.
     pub fn parse(entries: &[String], vars: &ResolvedVariables) -> Result<Self> {
         let mut out = Vec::new();
         for raw in entries {
             let rendered = if raw.contains("{{") {
-                vars.render(raw)
-                    .with_context(|| format!("allowed_outbound_hosts entry {raw:?}"))?
+                let rendered = vars
+                    .render(raw)
+                    .with_context(|| format!("allowed_outbound_hosts entry {raw:?}"))?;
+                if matches!(rendered.as_str(), "" | "http://" | "https://") {
+                    continue;
+                }
+                rendered
             } else {
                 raw.clone()
             };
@@ -378,7 +385,36 @@ mod tests {
         assert!(!h.allows("http", "11.1.2.3", Some(8005)));
 
         assert!(parse_entry("localhost").is_err());
+        assert!(parse_entry("").is_err(), "an empty literal stays an error");
         assert!(parse_entry("http://a*b.com").is_err());
         assert!(!AllowedHosts::default().allows("http", "x", None));
+    }
+
+    #[test]
+    fn templates_that_render_empty_are_skipped_like_spin() {
+        let manifest = crate::manifest::Manifest::parse(
+            r#"
+spin_manifest_version = 2
+[variables]
+db_url = { default = "" }
+relay = { default = "http://127.0.0.1:3001/" }
+[component.c]
+source = "c.wasm"
+"#,
+            std::path::PathBuf::from("."),
+        )
+        .unwrap();
+        let entries = ["{{ db_url }}".to_string(), "{{ relay }}".to_string()];
+        let vars = ResolvedVariables::resolve(&manifest, &Default::default()).unwrap();
+        let allowed = AllowedHosts::parse(&entries, &vars).unwrap();
+        assert_eq!(allowed.entries.len(), 1, "the empty db_url allows nothing");
+        assert!(allowed.allows("http", "127.0.0.1", Some(3001)));
+
+        let mut sources = crate::variables::VariableSources::default();
+        sources.cli.insert("db_url".into(), "http://127.0.0.1:8080".into());
+        let vars = ResolvedVariables::resolve(&manifest, &sources).unwrap();
+        let allowed = AllowedHosts::parse(&entries, &vars).unwrap();
+        assert!(allowed.allows("http", "127.0.0.1", Some(8080)));
+        assert!(!allowed.allows("http", "127.0.0.1", Some(8081)));
     }
 }
