@@ -16,6 +16,7 @@ every chat, folder, tag and share by id.
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -31,6 +32,9 @@ API = "/api/v1"
 TIE = "order among rows with equal updated_at: Open WebUI's query has no tie-break, ours sorts by id"
 LAG = ("message written through our per-message route: our answer folds the pending patch, "
        "Open WebUI reads the chat JSON, which lags until the next full-chat write")
+# Only with pending patches turned on (our host inherits SPIN_VARIABLE_MESSAGE_PATCH_LIMIT);
+# by default every message write keeps the chat JSON current and a lag is a bug.
+PATCHES_ON = os.environ.get("SPIN_VARIABLE_MESSAGE_PATCH_LIMIT", "0").strip() not in ("", "0")
 
 
 # --- HTTP -------------------------------------------------------------------------------
@@ -354,7 +358,8 @@ def known(state, path, a, b, found):
     reasons = set()
     for field, _, _ in found:
         row = re.match(r"\$\[(\d+)\]", field)
-        if any(m in field for m in messages) or field.endswith("average_assistant_message_content_length"):
+        if PATCHES_ON and (any(m in field for m in messages)
+                           or field.endswith("average_assistant_message_content_length")):
             # Messages changed through our per-message route, and the statistics made of them.
             reasons.add(LAG)
         elif same_rows and row and tie(a[int(row[1])], b[int(row[1])]):

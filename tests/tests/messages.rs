@@ -7,6 +7,10 @@ use integration_tests::Server;
 use serde_json::{Value, json};
 use std::time::Instant;
 
+/// The setting that lets message writes leave patches pending (the default, 0, keeps the
+/// chat JSON current on every write, for Open WebUI's backend beside us).
+const PATCHES: &[(&str, &str)] = &[("message_patch_limit", "64")];
+
 /// a (user) → b (assistant) → c (user) → d (assistant), plus e, a second answer to a.
 fn four_turns() -> Value {
     json!({"chat": {
@@ -61,7 +65,7 @@ async fn messages_of(server: &Server, token: &str, id: &str) -> Value {
 
 #[tokio::test]
 async fn upsert_writes_the_row_and_a_patch_never_the_blob() {
-    let server = Server::start().await;
+    let server = Server::start_with(PATCHES).await;
     let (_admin, user, user_id) = server.admin_and_user().await;
     let id = create(&server, &user, four_turns()).await;
     set_updated_at(&server, &id, 1000).await;
@@ -98,9 +102,36 @@ async fn upsert_writes_the_row_and_a_patch_never_the_blob() {
     assert_eq!(stored["title"], "Renamed");
 }
 
+/// Open WebUI's backend, sharing the database, reads and rewrites only the chat JSON: by
+/// default every message write and event must land in it at once, or a pending patch would
+/// hide the edit from Open WebUI and later be folded over what Open WebUI wrote since.
+#[tokio::test]
+async fn by_default_message_writes_keep_the_stored_chat_json_current() {
+    let server = Server::start().await;
+    let (_admin, user, _) = server.admin_and_user().await;
+    let id = create(&server, &user, four_turns()).await;
+    let reply = server.post(&format!("/api/v1/chats/{id}/messages/b"), &user, json!({"content": "edited"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    event(&server, &user, &id, "d", json!({"type": "message", "data": {"content": " more"}})).await;
+    let created = server.post(&format!("/api/v1/chats/{id}/messages/f"), &user, json!({"content": "new"})).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(pending(&server, &id).await, 0, "no patch left pending");
+
+    // What Open WebUI reads: the stored column, not our API.
+    let stored: Value = serde_json::from_str(&blob(&server, &id).await).unwrap_or_default();
+    let messages = &stored["history"]["messages"];
+    assert_eq!(messages["b"]["content"], "edited");
+    assert_eq!(messages["d"]["content"], "sure more");
+    assert_eq!(messages["f"]["content"], "new");
+    assert_eq!(stored["history"]["currentId"], "f");
+    // Our reads agree.
+    let ours = messages_of(&server, &user, &id).await;
+    assert_eq!(&ours["messages"], messages);
+}
+
 #[tokio::test]
 async fn upsert_creates_an_absent_message_and_makes_it_current() {
-    let server = Server::start().await;
+    let server = Server::start_with(PATCHES).await;
     let (_admin, user, _) = server.admin_and_user().await;
     let id = create(&server, &user, four_turns()).await;
     let before = blob(&server, &id).await;
@@ -198,7 +229,7 @@ async fn message_routes_are_owner_or_admin_only() {
 
 #[tokio::test]
 async fn delete_removes_children_and_reparents_grandchildren() {
-    let server = Server::start().await;
+    let server = Server::start_with(PATCHES).await;
     let (_admin, user, _) = server.admin_and_user().await;
     let id = create(&server, &user, four_turns()).await;
     // A pending patch first: the delete folds it into the blob it rewrites.
@@ -238,7 +269,7 @@ async fn event(server: &Server, token: &str, id: &str, message: &str, body: Valu
 
 #[tokio::test]
 async fn events_persist_each_type_as_open_webui() {
-    let server = Server::start().await;
+    let server = Server::start_with(PATCHES).await;
     let (_admin, user, _) = server.admin_and_user().await;
     let id = create(&server, &user, four_turns()).await;
     let before = blob(&server, &id).await;
@@ -361,7 +392,7 @@ async fn time_writes(server: &Server, token: &str, id: &str, rounds: usize, kind
 
 #[tokio::test]
 async fn one_message_write_into_2000_messages_leaves_the_others_alone() {
-    let server = Server::start().await;
+    let server = Server::start_with(PATCHES).await;
     let (_admin, user, _) = server.admin_and_user().await;
     let big = create(&server, &user, long_chat(2000)).await;
     let small = create(&server, &user, long_chat(10)).await;

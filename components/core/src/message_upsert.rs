@@ -144,7 +144,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, to
         }
         (false, false) => 0,
     };
-    if pending > patches::FOLD_THRESHOLD {
+    if pending > ctx.settings.message_patch_limit {
         patches::persist(ctx.db, chat_id).await?;
     }
     Ok(true)
@@ -179,7 +179,7 @@ mod tests {
             "a": {"id": "a", "role": "user", "content": "hi", "parentId": null, "childrenIds": ["n"], "meta": {"voice": 1, "x": 2}}
         }}});
         let db = setup(blob.clone()).await;
-        let settings = Settings::default();
+        let settings = Settings { message_patch_limit: 64, ..Settings::default() };
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.has_row && target.exists() && target.writable);
@@ -215,11 +215,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn more_than_threshold_patches_fold_into_the_blob() {
-        let db = setup(json!({"history": {"currentId": null, "messages": {}}})).await;
+    async fn by_default_every_message_write_keeps_the_stored_blob_current() {
+        let db = setup(json!({"history": {"currentId": "a", "messages": {"a": {"id": "a", "content": "old"}}}})).await;
         let settings = Settings::default();
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
-        for index in 0..=patches::FOLD_THRESHOLD {
+        for (message, update) in [("a", json!({"content": "edited"})), ("n", json!({"content": "new", "parentId": "a"}))] {
+            let target = load(&db, "c", message).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+            assert_eq!(apply(&ctx, &target, object(update), true).await, Ok(true));
+        }
+        let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
+        assert_eq!(left[0].int(0), 0, "no patch left pending");
+        // What Open WebUI's backend reads: the raw column.
+        let rows = db.query("SELECT chat FROM chat", &[]).await.unwrap_or_default();
+        let stored = rows[0].json(0);
+        assert_eq!(stored["history"]["messages"]["a"]["content"], "edited");
+        assert_eq!(stored["history"]["messages"]["n"]["content"], "new");
+        assert_eq!(stored["history"]["messages"]["a"]["childrenIds"], json!(["n"]));
+        assert_eq!(stored["history"]["currentId"], "n");
+    }
+
+    #[tokio::test]
+    async fn more_than_the_limit_of_patches_fold_into_the_blob() {
+        let db = setup(json!({"history": {"currentId": null, "messages": {}}})).await;
+        let settings = Settings { message_patch_limit: 64, ..Settings::default() };
+        let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
+        for index in 0..=64 {
             let target = load(&db, "c", &format!("m{index}")).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
             assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await, Ok(true));
         }

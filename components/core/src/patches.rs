@@ -13,16 +13,14 @@
 //!
 //! Every read of the blob ([`crate::chats::model`]) folds the pending patches in memory.
 //! A full-chat write folds and persists (one blob rewrite, patches deleted, same
-//! transaction); so does a message write that leaves more than [`FOLD_THRESHOLD`] patches,
-//! which bounds the cost of reads.
+//! transaction); so does a message write that leaves more pending patches than the
+//! `message_patch_limit` setting ([`crate::settings::Settings::message_patch_limit`]), which
+//! bounds the cost of reads. That limit is 0 unless configured: Open WebUI's backend reads
+//! only the blob, so beside it every message write must keep the blob current.
 
 use crate::db::{Database, DbError, Row};
 use crate::history;
 use serde_json::{Map, Value as Json, json};
-
-/// A chat with more pending patches than this is folded into its blob by the next message
-/// write (one O(chat) write every 64 message writes, instead of on every write).
-pub const FOLD_THRESHOLD: i64 = 64;
 
 /// One pending patch of one message.
 #[derive(Debug, Clone, PartialEq)]

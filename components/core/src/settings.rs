@@ -18,6 +18,7 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "default_user_role",
     "jwt_expires_in",
     "user_permissions",
+    "message_patch_limit",
 ];
 
 /// Configuration resolved for one component instance.
@@ -42,6 +43,14 @@ pub struct Settings {
     /// Default user permissions (Open WebUI's `DEFAULT_USER_PERMISSIONS`, chat part),
     /// overridable as a JSON object in the `user_permissions` variable.
     pub user_permissions: Json,
+    /// `message_patch_limit` (default 0): how many pending per-message patches
+    /// ([`crate::patches`]) a chat may hold before a message write folds them into the chat
+    /// JSON. 0 keeps the JSON current on every message write, as Open WebUI does: needed
+    /// whenever Open WebUI's own backend reads or writes the same database (it reads the JSON
+    /// only, and a patch left pending would later be folded over its newer writes). Raise it
+    /// (e.g. 64) only when this service is the only writer of the chats: message writes into
+    /// long chats then cost O(message) instead of O(chat).
+    pub message_patch_limit: i64,
 }
 
 impl Default for Settings {
@@ -69,6 +78,10 @@ impl Settings {
             default_user_role: get("default_user_role").unwrap_or_else(|| "pending".into()),
             jwt_expires_in: get("jwt_expires_in").unwrap_or_else(|| "4w".into()),
             user_permissions,
+            message_patch_limit: get("message_patch_limit")
+                .and_then(|value| value.trim().parse::<i64>().ok())
+                .filter(|limit| *limit >= 0)
+                .unwrap_or(0),
         }
     }
 }
