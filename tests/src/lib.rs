@@ -8,6 +8,10 @@
 //! `scripts/sqld`) on a free port instead of a database file, and the host is started with
 //! `--db-url`; [`Server::db`] and [`Server::rows`] then talk to that sqld too.
 //!
+//! With `TEST_DB=hrana` every server gets a fresh sqld too, but the HTTP components reach it
+//! themselves, over Hrana through the host's outbound HTTP (`--var db_url=…`); the host gets
+//! `--db-url` for what it reads itself (the realtime relay).
+//!
 //! Debugging: `TEST_HOST_LOG` is the hosts' `RUST_LOG` (default `warn`); `SQLD_KEEP_LOGS=DIR`
 //! copies each sqld's log there when it stops.
 
@@ -50,10 +54,15 @@ pub fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
-/// The database tests run against: `TEST_DB=sqld` selects a libSQL server, anything else
-/// (or nothing) a local file.
+/// The database tests run against: `TEST_DB=sqld` or `TEST_DB=hrana` selects a libSQL
+/// server, anything else (or nothing) a local file.
 pub fn test_db_is_sqld() -> bool {
-    std::env::var("TEST_DB").is_ok_and(|value| value == "sqld")
+    std::env::var("TEST_DB").is_ok_and(|value| value == "sqld" || value == "hrana")
+}
+
+/// `TEST_DB=hrana`: the components talk to the libSQL server themselves (Hrana over HTTP).
+pub fn test_db_is_hrana() -> bool {
+    std::env::var("TEST_DB").is_ok_and(|value| value == "hrana")
 }
 
 /// A `sqld` (libSQL server) on a free loopback port with its data in a temporary directory;
@@ -139,6 +148,9 @@ pub enum Backing {
     File(PathBuf),
     /// A libSQL server shared by whoever holds it.
     Sqld(Arc<Sqld>),
+    /// A libSQL server the components reach over Hrana (outbound HTTP, variable `db_url`);
+    /// the host itself uses it through `--db-url`.
+    Hrana(Arc<Sqld>),
 }
 
 impl Backing {
@@ -146,7 +158,15 @@ impl Backing {
     pub fn host_args(&self) -> Vec<OsString> {
         match self {
             Self::File(path) => vec!["--db".into(), path.into()],
-            Self::Sqld(sqld) => vec!["--db-url".into(), sqld.url.clone().into()],
+            Self::Sqld(sqld) | Self::Hrana(sqld) => vec!["--db-url".into(), sqld.url.clone().into()],
+        }
+    }
+
+    /// The `--var name=value` settings that select this database in the components.
+    pub fn component_vars(&self) -> Vec<(String, String)> {
+        match self {
+            Self::Hrana(sqld) => vec![("db_url".to_owned(), sqld.url.clone())],
+            Self::File(_) | Self::Sqld(_) => Vec::new(),
         }
     }
 
@@ -154,7 +174,7 @@ impl Backing {
     pub async fn connect(&self) -> libsql::Connection {
         let database = match self {
             Self::File(path) => libsql::Builder::new_local(path).build().await.expect("open db"),
-            Self::Sqld(sqld) => libsql::Builder::new_remote(sqld.url.clone(), String::new()).build().await.expect("open sqld"),
+            Self::Sqld(sqld) | Self::Hrana(sqld) => libsql::Builder::new_remote(sqld.url.clone(), String::new()).build().await.expect("open sqld"),
         };
         database.connect().expect("connect")
     }
@@ -176,7 +196,7 @@ fn spawn_host(port: u16, backing: &Backing, vars: &[(String, String)], args: &[S
         .env("RUST_LOG", std::env::var("TEST_HOST_LOG").unwrap_or_else(|_| "warn".to_owned()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    for (name, value) in vars {
+    for (name, value) in backing.component_vars().iter().chain(vars) {
         command.arg("--var").arg(format!("{name}={value}"));
     }
     command.args(args);
@@ -190,7 +210,7 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The database file (in `TEST_DB=sqld` mode the file does not exist: use
+    /// The database file (in `TEST_DB=sqld`/`hrana` mode the file does not exist: use
     /// [`Server::db`] or [`Server::backing`]).
     pub db_path: PathBuf,
     backing: Backing,
@@ -236,7 +256,13 @@ impl Server {
 
     /// Starts a server with extra `--var name=value` settings and extra `host serve` flags.
     pub async fn start_with_args(vars: &[(&str, &str)], args: &[&str]) -> Self {
-        let backing = if test_db_is_sqld() { Some(Backing::Sqld(Arc::new(Sqld::start().await))) } else { None };
+        let backing = if test_db_is_hrana() {
+            Some(Backing::Hrana(Arc::new(Sqld::start().await)))
+        } else if test_db_is_sqld() {
+            Some(Backing::Sqld(Arc::new(Sqld::start().await)))
+        } else {
+            None
+        };
         Self::start_on(backing, vars, args).await
     }
 

@@ -1,10 +1,14 @@
 //! What every Spin component of this app shares, so that a component's own file is only
 //! its routing table:
-//! - [`SpinDatabase`]: the core [`Database`] over Spin SQLite (`spin:sqlite@3.1.0`);
+//! - [`AppDatabase`]: the core [`Database`] over Spin SQLite (`spin:sqlite@3.1.0`,
+//!   [`SpinDatabase`]), or over a libSQL server's HTTP API when the variable `db_url` is set
+//!   ([`hrana`]);
 //! - [`settings`]: core settings from Spin variables;
 //! - [`serve`]: Spin request → core request → handler → Spin response, with the
 //!   database opened and the schema ensured once per instance.
 #![deny(missing_docs)]
+
+pub mod hrana;
 
 use async_trait::async_trait;
 use chat_core::db::{Database, DbError, Row, Value};
@@ -53,6 +57,60 @@ impl Database for SpinDatabase {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         self.query(sql, params).await?;
         Ok(self.connection.changes().await)
+    }
+}
+
+/// The database a request uses: Spin SQLite's `default` database, or a libSQL server over
+/// Hrana (outbound HTTP) when the variable `db_url` is set and not empty (`db_token`: its auth
+/// token).
+pub enum AppDatabase {
+    /// Spin SQLite.
+    Spin(SpinDatabase),
+    /// A libSQL server over HTTP.
+    Hrana(chat_core::db::hrana::HranaDatabase<hrana::SpinHttp>),
+}
+
+impl AppDatabase {
+    /// Opens the database the variables select.
+    pub async fn open() -> Result<Self, DbError> {
+        let url = spin_sdk::variables::get("db_url").await.unwrap_or_default();
+        if url.trim().is_empty() {
+            return Ok(Self::Spin(SpinDatabase::open_default().await?));
+        }
+        let token = spin_sdk::variables::get("db_token").await.unwrap_or_default();
+        Ok(Self::Hrana(hrana::open(&url, token.trim().to_owned())?))
+    }
+
+    /// Ends the request's use of the database: closes the libSQL stream (rolling back what is
+    /// left open); nothing to do for Spin SQLite, whose connection closes when dropped.
+    pub async fn finish(self) {
+        if let Self::Hrana(db) = self
+            && let Err(error) = db.close().await
+        {
+            eprintln!("closing the libSQL stream: {error}");
+        }
+    }
+
+    fn inner(&self) -> &dyn Database {
+        match self {
+            Self::Spin(db) => db,
+            Self::Hrana(db) => db,
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl Database for AppDatabase {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        self.inner().query(sql, params).await
+    }
+
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        self.inner().execute(sql, params).await
+    }
+
+    async fn execute_script(&self, sql: &str) -> Result<(), DbError> {
+        self.inner().execute_script(sql).await
     }
 }
 
@@ -164,7 +222,7 @@ impl ChunkSink for BodySink {
 }
 
 async fn run_stream_job(job: StreamJob, sender: futures::channel::mpsc::Sender<bytes::Bytes>) {
-    let db = match SpinDatabase::open_default().await {
+    let db = match AppDatabase::open().await {
         Ok(db) => db,
         Err(error) => {
             eprintln!("export: {error}");
@@ -177,6 +235,7 @@ async fn run_stream_job(job: StreamJob, sender: futures::channel::mpsc::Sender<b
         // The status line is already sent; ending the body early is all that is left.
         eprintln!("export: {error}");
     }
+    db.finish().await;
 }
 
 /// Runs one request: opens the database, ensures the schema (once per instance), builds
@@ -196,7 +255,7 @@ where
         Ok(request) => request,
         Err(error) => return Response::error(&error),
     };
-    let db = match SpinDatabase::open_default().await {
+    let db = match AppDatabase::open().await {
         Ok(db) => db,
         Err(error) => {
             eprintln!("{error}");
@@ -206,11 +265,22 @@ where
     if !SCHEMA_READY.get() {
         if let Err(error) = schema::ensure(&db).await {
             eprintln!("schema: {error}");
+            finish_later(db);
             return Response::error(&chat_core::ApiError::new(503, "Database unavailable"));
         }
         SCHEMA_READY.set(true);
     }
     let settings = settings().await;
     let ctx = Ctx::new(&db, &settings).with_publisher(&HttpPublisher);
-    route(&ctx, &request).await
+    let response = route(&ctx, &request).await;
+    finish_later(db);
+    response
+}
+
+/// Finishes with the database after the response has left (a libSQL stream's `close` is one
+/// more round trip the client need not wait for).
+fn finish_later(db: AppDatabase) {
+    if matches!(db, AppDatabase::Hrana(_)) {
+        spin_sdk::wasip3::spawn(db.finish());
+    }
 }
