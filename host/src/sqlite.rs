@@ -298,6 +298,13 @@ impl PooledConnection {
         }
     }
 
+    /// Whether `sql` runs on the calling thread: a local statement that cannot wait on a
+    /// lock (see [`local::runs_inline`]). Remote statements are network I/O on an async
+    /// worker either way.
+    fn runs_inline(&self, sql: &str) -> bool {
+        matches!(self.conn, Some(Conn::Local(_))) && local::runs_inline(sql, self.held.held())
+    }
+
     /// Runs a statement: a local one through the connection's statement cache (give the
     /// statement back with [`PooledConnection::finish`]).
     async fn run(
@@ -444,37 +451,50 @@ async fn open_connection(pool: Result<Arc<DbPool>, Error>) -> Result<PooledConne
         .unwrap_or_else(|e| Err(Error::Io(format!("open failed: {e}"))))
 }
 
-/// Runs a statement to completion on the blocking pool (the `execute` sync variant).
+/// Runs a statement to completion (the `execute` sync variant): on the calling thread when
+/// it cannot wait (see [`PooledConnection::runs_inline`]), else on the blocking pool.
 async fn query_all(
     conn: Arc<PooledConnection>,
     sql: String,
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
+    if conn.runs_inline(&sql) {
+        return read_all(&conn, sql, params).await;
+    }
     let pool = conn.pool.clone();
     let lone_write = conn.enter(&sql).await;
     pool.spawn(async move {
-        let params =
-            libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
-        let result = async {
-            let (mut rows, statement) = conn.run(&sql, params).await?;
-            let columns = rows.column_names();
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().await? {
-                out.push(row);
-            }
-            Ok((QueryResult { columns, rows: out }, statement))
-        }
-        .await;
-        let (result, statement) = match result {
-            Ok((result, statement)) => (Ok(result), statement),
-            Err(e) => (Err(e), None),
-        };
-        conn.finish(sql, statement);
+        let result = read_all(&conn, sql, params).await;
         drop(lone_write);
         result
     })
     .await
     .unwrap_or_else(|e| Err(Error::Io(format!("query failed: {e}"))))
+}
+
+/// Runs a statement, reads all its rows and gives the statement back to the connection.
+async fn read_all(
+    conn: &PooledConnection,
+    sql: String,
+    params: Vec<Value>,
+) -> Result<QueryResult, Error> {
+    let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
+    let result = async {
+        let (mut rows, statement) = conn.run(&sql, params).await?;
+        let columns = rows.column_names();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(row);
+        }
+        Ok((QueryResult { columns, rows: out }, statement))
+    }
+    .await;
+    let (result, statement) = match result {
+        Ok((result, statement)) => (Ok(result), statement),
+        Err(e) => (Err(e), None),
+    };
+    conn.finish(sql, statement);
+    result
 }
 
 /// A statement's rows: still stepping on a local connection, or already read from a server.
@@ -525,6 +545,9 @@ async fn query_streaming(
     sql: String,
     params: Vec<Value>,
 ) -> Result<StreamingQuery, Error> {
+    if conn.runs_inline(&sql) {
+        return read_all(&conn, sql, params).await.map(StreamingQuery::read);
+    }
     let (columns_tx, columns_rx) = oneshot::channel();
     let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);
     let (done_tx, done_rx) = oneshot::channel();
@@ -576,6 +599,24 @@ async fn query_streaming(
         rows: rows_rx,
         done: done_rx,
     })
+}
+
+impl StreamingQuery {
+    /// A query already run to its end: its rows wait in a channel just big enough.
+    fn read(result: QueryResult) -> Self {
+        let (rows_tx, rows) = mpsc::channel(result.rows.len().max(1));
+        for row in result.rows {
+            // Cannot fail: the channel has room for every row and its receiver is here.
+            let _ = rows_tx.try_send(row);
+        }
+        let (done_tx, done) = oneshot::channel();
+        let _ = done_tx.send(Ok(()));
+        Self {
+            columns: result.columns,
+            rows,
+            done,
+        }
+    }
 }
 
 /// Feeds a guest `stream<row-result>` from the channel a [`StreamingQuery`] fills.

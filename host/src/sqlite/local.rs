@@ -89,19 +89,37 @@ pub enum GateUse {
     None,
 }
 
-/// Classifies a statement by its first keyword (case-insensitive, leading spaces skipped).
-/// `WITH … INSERT` and other rare shapes count as reads and meet the busy timeout instead.
-pub fn gate_use(sql: &str) -> GateUse {
-    let word: String = sql
-        .trim_start()
+/// A statement's first keyword, upper-cased (leading spaces skipped).
+fn first_keyword(sql: &str) -> String {
+    sql.trim_start()
         .chars()
         .take_while(char::is_ascii_alphabetic)
         .map(|c| c.to_ascii_uppercase())
-        .collect();
-    match word.as_str() {
+        .collect()
+}
+
+/// Classifies a statement by its first keyword (case-insensitive, leading spaces skipped).
+/// `WITH … INSERT` and other rare shapes count as reads and meet the busy timeout instead.
+pub fn gate_use(sql: &str) -> GateUse {
+    match first_keyword(sql).as_str() {
         "BEGIN" | "SAVEPOINT" => GateUse::Begin,
         "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "CREATE" | "DROP" | "ALTER" => GateUse::Write,
         _ => GateUse::None,
+    }
+}
+
+/// Whether a statement may run on the calling async thread instead of the blocking pool:
+/// one that cannot wait on a lock or run a checkpoint, so it takes microseconds, like any
+/// other step of a request. That is a plain read (a WAL reader never waits for writers), or
+/// any statement but the end inside a transaction this process's write gate already holds
+/// (it owns SQLite's write lock). `BEGIN`, lone writes (both may wait for another process's
+/// lock, up to the busy timeout) and `COMMIT`/`ROLLBACK` (a commit may run the WAL
+/// auto-checkpoint) still go to the blocking pool.
+pub fn runs_inline(sql: &str, in_gated_transaction: bool) -> bool {
+    match first_keyword(sql).as_str() {
+        "SELECT" | "VALUES" => true,
+        "BEGIN" | "SAVEPOINT" | "RELEASE" | "COMMIT" | "END" | "ROLLBACK" => false,
+        _ => in_gated_transaction,
     }
 }
 
@@ -158,6 +176,20 @@ mod tests {
         assert_eq!(gate_use("SELECT 1"), GateUse::None);
         assert_eq!(gate_use("COMMIT"), GateUse::None);
         assert_eq!(gate_use("PRAGMA foreign_keys=OFF"), GateUse::None);
+    }
+
+    #[test]
+    fn only_statements_that_cannot_wait_run_inline() {
+        assert!(runs_inline(" select * from chat", false));
+        assert!(!runs_inline("INSERT INTO t VALUES (1)", false), "a lone write may wait for another process");
+        assert!(!runs_inline("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", false));
+        assert!(!runs_inline("PRAGMA wal_checkpoint(TRUNCATE)", false));
+        assert!(!runs_inline("BEGIN IMMEDIATE", false));
+        assert!(runs_inline("UPDATE chat SET title = 't'", true), "inside our transaction the lock is ours");
+        assert!(runs_inline("SELECT 1", true));
+        for end in ["COMMIT", "END", "ROLLBACK", "RELEASE sp"] {
+            assert!(!runs_inline(end, true), "{end} may checkpoint");
+        }
     }
 
     #[tokio::test]
