@@ -137,6 +137,8 @@ pub struct DbPool {
     idle: Mutex<Vec<Conn>>,
     /// Local databases: writers queue here rather than in SQLite's busy handler.
     gate: local::WriteGate,
+    /// Local databases: statements too slow to run on an async worker.
+    slow: local::SlowStatements,
 }
 
 impl DbPool {
@@ -154,6 +156,7 @@ impl DbPool {
                     backend: Backend::Local(db),
                     idle: Mutex::new(Vec::new()),
                     gate: Arc::default(),
+                    slow: local::SlowStatements::default(),
                 });
                 let conn = pool.new_local_connection().await?;
                 // `journal_mode` is stored in the database file: setting it once is enough.
@@ -182,6 +185,7 @@ impl DbPool {
             backend: Backend::Remote(db),
             idle: Mutex::new(Vec::new()),
             gate: Arc::default(),
+            slow: local::SlowStatements::default(),
         });
         if conn.finish().await {
             pool.keep_idle(Conn::Remote(conn));
@@ -299,10 +303,22 @@ impl PooledConnection {
     }
 
     /// Whether `sql` runs on the calling thread: a local statement that cannot wait on a
-    /// lock (see [`local::runs_inline`]). Remote statements are network I/O on an async
+    /// lock (see [`local::runs_inline`]) and was never slow ([`local::SlowStatements`]).
+    /// Remote statements are network I/O on an async
     /// worker either way.
     fn runs_inline(&self, sql: &str) -> bool {
-        matches!(self.conn, Some(Conn::Local(_))) && local::runs_inline(sql, self.held.held())
+        matches!(self.conn, Some(Conn::Local(_)))
+            && local::runs_inline(sql, self.held.held())
+            && !self.pool.slow.contains(sql)
+    }
+
+    /// [`read_all`] on the calling thread, remembering the statement if it was slow.
+    async fn read_inline(&self, sql: String, params: Vec<Value>) -> Result<QueryResult, Error> {
+        let started = std::time::Instant::now();
+        let key = sql.clone();
+        let result = read_all(self, sql, params).await;
+        self.pool.slow.note(&key, started.elapsed());
+        result
     }
 
     /// Runs a statement: a local one through the connection's statement cache (give the
@@ -459,7 +475,7 @@ async fn query_all(
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
     if conn.runs_inline(&sql) {
-        return read_all(&conn, sql, params).await;
+        return conn.read_inline(sql, params).await;
     }
     let pool = conn.pool.clone();
     let lone_write = conn.enter(&sql).await;
@@ -546,7 +562,7 @@ async fn query_streaming(
     params: Vec<Value>,
 ) -> Result<StreamingQuery, Error> {
     if conn.runs_inline(&sql) {
-        return read_all(&conn, sql, params).await.map(StreamingQuery::read);
+        return conn.read_inline(sql, params).await.map(StreamingQuery::read);
     }
     let (columns_tx, columns_rx) = oneshot::channel();
     let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::OwnedMutexGuard;
 
 /// Statements cached per connection, at most (the cache is emptied when full).
@@ -123,6 +124,44 @@ pub fn runs_inline(sql: &str, in_gated_transaction: bool) -> bool {
     }
 }
 
+/// A statement that ran this long on the calling thread [`SLOW_RUNS`] times goes to the
+/// blocking pool from then on (more than once: a fast one preempted under load is not slow).
+const SLOW_STATEMENT: Duration = Duration::from_millis(2);
+/// See [`SLOW_STATEMENT`].
+const SLOW_RUNS: u8 = 3;
+/// Slow statements remembered per database, at most (the set is emptied when full).
+const SLOW_STATEMENTS: usize = 512;
+
+/// Statements (by SQL text) that took longer than [`SLOW_STATEMENT`] inline, with how often:
+/// a search over many chats must not hold an async worker, and every request queued behind
+/// it, for tens of milliseconds. After [`SLOW_RUNS`] slow runs they go to the blocking pool.
+#[derive(Default)]
+pub struct SlowStatements(Mutex<HashMap<String, u8>>);
+
+impl SlowStatements {
+    /// Whether `sql` was slow often enough to leave the calling thread.
+    pub fn contains(&self, sql: &str) -> bool {
+        self.0
+            .lock()
+            .map(|slow| slow.get(sql).is_some_and(|runs| *runs >= SLOW_RUNS))
+            .unwrap_or(false)
+    }
+
+    /// Counts a run of `sql` that took `took`, if that was slow.
+    pub fn note(&self, sql: &str, took: Duration) {
+        if took < SLOW_STATEMENT {
+            return;
+        }
+        if let Ok(mut slow) = self.0.lock() {
+            if slow.len() >= SLOW_STATEMENTS && !slow.contains_key(sql) {
+                slow.clear();
+            }
+            let runs = slow.entry(sql.to_string()).or_default();
+            *runs = runs.saturating_add(1);
+        }
+    }
+}
+
 /// The gate a connection holds across a transaction.
 #[derive(Default)]
 pub struct HeldGate(Mutex<Option<OwnedMutexGuard<()>>>);
@@ -190,6 +229,19 @@ mod tests {
         for end in ["COMMIT", "END", "ROLLBACK", "RELEASE sp"] {
             assert!(!runs_inline(end, true), "{end} may checkpoint");
         }
+    }
+
+    #[test]
+    fn a_slow_statement_is_remembered() {
+        let slow = SlowStatements::default();
+        slow.note("SELECT 1", Duration::from_micros(50));
+        assert!(!slow.contains("SELECT 1"));
+        let search = "SELECT * FROM chatsvc_message_fts";
+        for run in 1..=SLOW_RUNS {
+            assert!(!slow.contains(search), "slow {run} times is not enough yet");
+            slow.note(search, Duration::from_millis(30));
+        }
+        assert!(slow.contains(search));
     }
 
     #[tokio::test]
