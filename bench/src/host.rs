@@ -5,6 +5,7 @@
 //! Also what the benchmark reads about the process from `/proc`: peak RSS and CPU time.
 
 use serde_json::{Value, json};
+use std::ffi::OsString;
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub struct HostOptions {
     pub extra_args: Vec<String>,
     /// The database file [default: a fresh one in the host's temp dir].
     pub db: Option<PathBuf>,
+    /// A libSQL server (`http://…` of sqld) instead of a file (`--db-url`); wins over `db`.
+    pub db_url: Option<String>,
 }
 
 /// A running host; killed (SIGKILL, by PID) and its temp dir removed on drop.
@@ -62,8 +65,7 @@ impl Host {
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
-            .arg("--db")
-            .arg(options.db.clone().unwrap_or_else(|| dir.join("chats.db")))
+            .args(database_args(options, &dir))
             .arg("--manifest")
             .arg(options.repo.join("spin.toml"))
             // The tests' cache: compiled components are reused across runs and with the tests.
@@ -162,6 +164,17 @@ impl Host {
     /// Lines the host logged so far.
     pub fn log_lines(&self) -> usize {
         std::fs::read_to_string(self.dir.join("host.log")).map_or(0, |text| text.lines().count())
+    }
+}
+
+/// `--db-url URL` or `--db FILE`.
+fn database_args(options: &HostOptions, dir: &Path) -> [OsString; 2] {
+    match &options.db_url {
+        Some(url) => ["--db-url".into(), url.into()],
+        None => {
+            let file = options.db.clone().unwrap_or_else(|| dir.join("chats.db"));
+            ["--db".into(), file.into_os_string()]
+        }
     }
 }
 

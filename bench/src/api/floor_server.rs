@@ -5,7 +5,7 @@
 //! It runs on its own thread with a single-threaded runtime, because the core's futures are
 //! not `Send` (one connection to the database, requests one at a time).
 
-use crate::native::NativeApi;
+use bench::chats::native::NativeApi;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::service::service_fn;

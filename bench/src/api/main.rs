@@ -13,20 +13,17 @@
 //! Run it through `scripts/bench`, which builds and installs what it needs.
 
 mod floor_server;
-mod native;
 mod report;
-mod scenarios;
-mod seed;
 mod sockets;
-mod target;
-mod wrk;
 
+use bench::chats::{native, scenarios, seed};
 use bench::host::{Host, HostOptions, SECRET};
+use bench::wrk;
 use clap::Parser;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use target::Api;
+use bench::chats::target::Api;
 
 /// Chats API benchmark, optionally side by side with another server (Open WebUI).
 #[derive(Parser)]
@@ -152,7 +149,7 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
     }
 
     let binary = args.host_bin.clone().unwrap_or_else(|| bench::host::default_binary(&args.repo));
-    let mut host = Host::start(&HostOptions { binary, repo: args.repo.clone(), extra_args: Vec::new(), db: Some(db_path.clone()) })?;
+    let mut host = Host::start(&HostOptions { binary, repo: args.repo.clone(), extra_args: Vec::new(), db: Some(db_path.clone()), db_url: None })?;
     host.wait_ready(Duration::from_secs(180)).await?;
     println!("host pid {} ready on {}", host.pid(), host.base);
 

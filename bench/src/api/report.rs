@@ -1,6 +1,6 @@
 //! The results: a table for people and one JSON document for scripts.
 
-use crate::wrk::Measured;
+use bench::wrk::Measured;
 use serde_json::{Value, json};
 
 /// One row: a scenario at one concurrency, ours and (optionally) theirs.

@@ -9,19 +9,14 @@
 //! Prints a table and a JSON line; any loss is reported. Run it through
 //! `scripts/bench-realtime`, which builds what it needs and raises the open-files limit.
 
-mod publisher;
 mod report;
 
-use clap::Parser;
-use futures::StreamExt as _;
-use bench::histogram::Histogram;
 use bench::host::{Host, HostOptions};
+use bench::{fanout, publisher};
+use clap::Parser;
 use report::Report;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// Realtime relay benchmark (publish → Socket.IO delivery latency and throughput).
 #[derive(Parser)]
@@ -52,11 +47,6 @@ struct Args {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1000))]
     connect_concurrency: u64,
 }
-
-/// Seconds the drain phase waits for deliveries after publishing ends, at most.
-const DRAIN_LIMIT: Duration = Duration::from_secs(30);
-/// The drain ends earlier when no delivery arrived for this long.
-const DRAIN_IDLE: Duration = Duration::from_secs(3);
 
 fn main() {
     let args = Args::parse();
@@ -124,6 +114,7 @@ async fn run(args: Args) -> Result<Report, String> {
         repo,
         extra_args: args.host_args.clone(),
         db: None,
+        db_url: None,
     })?;
     host.wait_ready(Duration::from_secs(180)).await?;
     println!(
@@ -134,47 +125,20 @@ async fn run(args: Args) -> Result<Report, String> {
     );
     let (token, user_id) = host.signup().await?;
 
-    // Open and join every socket, a bounded number of handshakes at a time (a thousand at
-    // once would overflow the listen backlog and measure retries, not the relay).
     println!("opening {} sockets as user {user_id} ...", args.sockets);
-    let ws_url = format!(
-        "{}/ws/socket.io/?EIO=4&transport=websocket",
-        host.base.replacen("http", "ws", 1)
-    );
-    let connect_started = Instant::now();
-    let results: Vec<_> = futures::stream::iter(0..args.sockets)
-        .map(|_| bench::client::connect(&ws_url, &token, Duration::from_secs(20)))
-        .buffer_unordered(args.connect_concurrency as usize)
-        .collect()
-        .await;
-    let connect_s = connect_started.elapsed().as_secs_f64();
-    let mut joined = Vec::new();
-    let mut connect_error = None;
-    for result in results {
-        match result {
-            Ok(socket) => joined.push(socket),
-            Err(e) => {
-                connect_error.get_or_insert(e);
-            }
-        }
-    }
+    let opened = fanout::open(&host.base, &token, args.sockets, args.connect_concurrency as usize).await;
+    let (connect_s, connect_error) = (opened.connect_s, opened.first_error);
     host.check_alive()?;
-    let sockets_joined = joined.len() as u64;
+    let sockets_joined = opened.joined.len() as u64;
     println!("{sockets_joined} sockets joined in {connect_s:.2} s");
-    if joined.is_empty() {
+    if opened.joined.is_empty() {
         return Err(format!(
             "no socket could join: {}",
             connect_error.unwrap_or_default()
         ));
     }
     let host_rss_joined_kib = bench::host::rss_kib(host.pid());
-
-    let delivered = Arc::new(AtomicU64::new(0));
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let receivers: Vec<_> = joined
-        .into_iter()
-        .map(|socket| tokio::spawn(socket.receive(epoch, stop_rx.clone(), delivered.clone())))
-        .collect();
+    let receiving = fanout::Receiving::start(opened.joined, epoch);
 
     println!(
         "publishing {events} events at {} events/s (at most {:.1} s) ...",
@@ -193,23 +157,8 @@ async fn run(args: Args) -> Result<Report, String> {
         "published {} events; waiting for {expected} deliveries ...",
         published.accepted
     );
-    drain(&mut host, &delivered, expected).await?;
-    let _ = stop_tx.send(true);
-
-    let mut latency = Histogram::default();
-    let (mut received, mut duplicates, mut dropped, mut last_receive_ns) = (0, 0, 0, 0);
-    let mut drop_reason = None;
-    for receiver in receivers {
-        let stats = receiver.await.map_err(|e| format!("socket task: {e}"))?;
-        latency.merge(&stats.latency);
-        received += stats.unique;
-        duplicates += stats.duplicates;
-        last_receive_ns = last_receive_ns.max(stats.last_receive_ns);
-        if let Some(reason) = stats.ended {
-            dropped += 1;
-            drop_reason.get_or_insert(reason);
-        }
-    }
+    receiving.drain(expected, || host.check_alive()).await?;
+    let received = receiving.finish().await?;
     let seconds = |ns: u64| ns as f64 / 1e9;
     let report = Report {
         host_bin: binary.display().to_string(),
@@ -222,21 +171,22 @@ async fn run(args: Args) -> Result<Report, String> {
         publish_failures: published.failed,
         publish_error: published.first_error,
         deliveries_expected: expected,
-        deliveries_received: received,
-        duplicates,
-        sockets_dropped: dropped,
-        drop_reason,
+        deliveries_received: received.unique,
+        duplicates: received.duplicates,
+        sockets_dropped: received.dropped,
+        drop_reason: received.drop_reason,
         publish_s: seconds(
             published
                 .last_send_ns
                 .saturating_sub(published.first_send_ns),
         ),
         total_s: seconds(
-            last_receive_ns
+            received
+                .last_receive_ns
                 .max(published.last_send_ns)
                 .saturating_sub(published.first_send_ns),
         ),
-        latency,
+        latency: received.latency,
         publish_latency: published.http_latency,
         host_peak_rss_kib: bench::host::peak_rss_kib(host.pid()),
         host_rss_joined_kib,
@@ -252,28 +202,6 @@ async fn run(args: Args) -> Result<Report, String> {
     }
     // `host` drops here: the host process is killed by PID.
     Ok(report)
-}
-
-/// Waits until every expected delivery arrived, deliveries stop for [`DRAIN_IDLE`], or
-/// [`DRAIN_LIMIT`] passed — whichever comes first, so a lossy run still ends.
-async fn drain(host: &mut Host, delivered: &AtomicU64, expected: u64) -> Result<(), String> {
-    let started = Instant::now();
-    let (mut last_count, mut last_progress) = (delivered.load(Ordering::Relaxed), Instant::now());
-    loop {
-        let count = delivered.load(Ordering::Relaxed);
-        if count >= expected {
-            return Ok(());
-        }
-        if count != last_count {
-            (last_count, last_progress) = (count, Instant::now());
-        }
-        if last_progress.elapsed() >= DRAIN_IDLE || started.elapsed() >= DRAIN_LIMIT {
-            println!("stopped waiting: {count} of {expected} deliveries arrived");
-            return Ok(());
-        }
-        host.check_alive()?;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Each socket is a file descriptor here and one in the host (which inherits our limits).

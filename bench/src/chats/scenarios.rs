@@ -2,7 +2,7 @@
 //! cycles through, built from what seeding returned so every server gets the same shape of
 //! work on its own ids.
 
-use crate::seed::{self, PHRASE, Rng, Seeded, TAG, WORD};
+use crate::chats::seed::{self, PHRASE, Rng, Seeded, TAG, WORD};
 use crate::wrk::Call;
 use serde_json::json;
 

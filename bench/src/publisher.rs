@@ -6,8 +6,8 @@
 //! Requests run concurrently up to a bound; when the host answers slower than that bound
 //! allows, publishing falls behind the schedule and the report shows the rate achieved.
 
-use bench::client::now_ns;
-use bench::histogram::Histogram;
+use crate::client::now_ns;
+use crate::histogram::Histogram;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

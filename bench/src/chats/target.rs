@@ -1,7 +1,7 @@
 //! How `bench-api` talks to a server: in-process (seeding ours) or over HTTP (the other
 //! server, and reading back ids).
 
-use crate::native::NativeApi;
+use crate::chats::native::NativeApi;
 use serde_json::Value;
 
 /// A way to call the chats API.

@@ -6,7 +6,7 @@
 //! see the same vocabulary: the word [`WORD`] is in about 1 chat in 10, the phrase
 //! [`PHRASE`] in about 1 in 50, the tag [`TAG`] on about 1 in 8.
 
-use crate::target::Api;
+use crate::chats::target::Api;
 use serde_json::{Map, Value, json};
 
 /// A word in about 10% of chats (the word-search scenario).
