@@ -1,15 +1,15 @@
-//! The host under test: `host serve` on a free loopback port with a temporary database, a
-//! known `realtime_token` and secret, killed by PID when the benchmark ends — also on error
-//! or Ctrl-C, since [`Host`] kills it on drop.
+//! The host under test: `host serve` on a free loopback port with a temporary database (or a
+//! libSQL server), a known `realtime_token` and secret, killed by PID when the benchmark ends —
+//! also on error or Ctrl-C, since [`Host`] kills it on drop.
 //!
 //! Also what the benchmark reads about the process from `/proc`: peak RSS and CPU time.
 
+use crate::process::Process;
 use serde_json::{Value, json};
 use std::ffi::OsString;
-use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Signs the users' JWTs; any value works, it only has to be fixed for the run (and equal
@@ -32,33 +32,25 @@ pub struct HostOptions {
 
 /// A running host; killed (SIGKILL, by PID) and its temp dir removed on drop.
 pub struct Host {
-    child: Child,
+    process: Process,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// The bearer token of `POST /_realtime/publish`.
     pub realtime_token: String,
-    dir: PathBuf,
     http: reqwest::Client,
 }
 
 impl Host {
     /// Starts the host; returns once it is spawned (see [`Host::wait_ready`]).
     pub fn start(options: &HostOptions) -> Result<Self, String> {
+        let dir = temp_dir("bench-host")?;
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("bench-realtime-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|e| format!("find a free port: {e}"))?
-            .port();
+        let port = free_port()?;
         let realtime_token = format!("bench-{}-{nanos}", std::process::id());
         // The host logs warnings per slow client it drops; a thousand of them would bury the
-        // report, so they go to a file whose tail is shown at the end.
-        let log =
-            File::create(dir.join("host.log")).map_err(|e| format!("create host.log: {e}"))?;
+        // report, so they go to a file (host.log in its dir) whose tail is shown at the end.
         let mut command = Command::new(&options.binary);
         command
             .current_dir(&options.repo)
@@ -78,37 +70,24 @@ impl Host {
             .env(
                 "RUST_LOG",
                 std::env::var("BENCH_HOST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        let child = command
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", options.binary.display()))?;
+            );
+        let base = format!("http://127.0.0.1:{port}");
         Ok(Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
+            process: Process::spawn("host", command, dir, base.clone())?,
+            base,
             realtime_token,
-            dir,
             http: reqwest::Client::new(),
         })
     }
 
     /// The host's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// Errors when the host process has exited.
     pub fn check_alive(&mut self) -> Result<(), String> {
-        match self.child.try_wait() {
-            Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(format!(
-                "the host exited ({status}); its log:\n{}",
-                self.log_tail(30)
-            )),
-            Err(e) => Err(format!("cannot check the host process: {e}")),
-        }
+        self.process.check_alive()
     }
 
     /// Waits until the API answers (the first start compiles the components, which a debug
@@ -156,14 +135,12 @@ impl Host {
 
     /// The last `lines` lines the host logged.
     pub fn log_tail(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(self.dir.join("host.log")).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        self.process.log_tail(lines)
     }
 
     /// Lines the host logged so far.
     pub fn log_lines(&self) -> usize {
-        std::fs::read_to_string(self.dir.join("host.log")).map_or(0, |text| text.lines().count())
+        self.process.log_lines()
     }
 }
 
@@ -178,12 +155,23 @@ fn database_args(options: &HostOptions, dir: &Path) -> [OsString; 2] {
     }
 }
 
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A free loopback TCP port (bound, read, released: another process could take it first,
+/// which the caller sees as a failed start).
+pub fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|e| format!("find a free port: {e}"))
+}
+
+/// Creates a fresh directory `<temp>/<prefix>-<pid>-<nanos>`; the caller removes it.
+pub fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 /// A process's peak resident set size (`VmHWM`), in KiB.
@@ -235,4 +223,20 @@ pub fn open_files_limit() -> Option<u64> {
 /// The default host binary: the release build when it exists.
 pub fn default_binary(repo: &Path) -> PathBuf {
     repo.join("target").join("release").join("host")
+}
+
+/// The repository root (canonical) and the host binary (`host_bin`, else the release build),
+/// checked to exist.
+pub fn locate(repo: &Path, host_bin: Option<&Path>) -> Result<(PathBuf, PathBuf), String> {
+    let repo = repo
+        .canonicalize()
+        .map_err(|e| format!("--repo {}: {e}", repo.display()))?;
+    let binary = host_bin.map_or_else(|| default_binary(&repo), Path::to_path_buf);
+    if !binary.exists() {
+        return Err(format!(
+            "no host binary at {} (cargo build --release -p host, or pass --host-bin)",
+            binary.display()
+        ));
+    }
+    Ok((repo, binary))
 }

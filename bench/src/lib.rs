@@ -9,5 +9,7 @@ pub mod client;
 pub mod fanout;
 pub mod histogram;
 pub mod host;
+pub mod process;
 pub mod publisher;
+pub mod runtime;
 pub mod wrk;

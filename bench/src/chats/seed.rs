@@ -66,7 +66,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -75,17 +75,17 @@ impl Rng {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
 
     /// A uuid4-shaped id.
     pub fn uuid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
+        let (a, b) = (self.next_u64(), self.next_u64());
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
             a >> 32,
@@ -172,7 +172,7 @@ pub fn chat_json(rng: &mut Rng, title: &str, n: usize, bytes: usize, word: bool,
 pub async fn seed(api: &Api, admin_token: &str, params: &SeedParams, seed: u64) -> Result<Seeded, String> {
     let mut rng = Rng::new(seed);
     let mut tokens = vec![admin_token.to_owned()];
-    let run = rng.next() % 1_000_000;
+    let run = rng.next_u64() % 1_000_000;
     for user in 1..params.users {
         let email = format!("bench{user}-{run}@example.com");
         let body = json!({"name": format!("Bench {user}"), "email": email, "password": "Passw0rd!", "role": "user"});

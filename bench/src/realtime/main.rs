@@ -50,31 +50,7 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => fail(&format!("tokio runtime: {e}")),
-    };
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            outcome = run(args) => outcome,
-            // Dropping `run` drops the `Host`, which kills the host process.
-            _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
-        }
-    });
-    // Socket tasks may still hold connections; do not wait for them.
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    match outcome {
-        Ok(report) => report.print(),
-        Err(e) => fail(&e),
-    }
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("bench-realtime: {message}");
-    std::process::exit(1)
+    bench::runtime::run_or_exit("bench-realtime", run(args)).print();
 }
 
 async fn run(args: Args) -> Result<Report, String> {
@@ -93,20 +69,7 @@ async fn run(args: Args) -> Result<Report, String> {
         .max(1);
     check_open_files(args.sockets)?;
 
-    let repo = args
-        .repo
-        .canonicalize()
-        .map_err(|e| format!("--repo {}: {e}", args.repo.display()))?;
-    let binary = args
-        .host_bin
-        .clone()
-        .unwrap_or_else(|| bench::host::default_binary(&repo));
-    if !binary.exists() {
-        return Err(format!(
-            "no host binary at {} (cargo build --release -p host, or pass --host-bin)",
-            binary.display()
-        ));
-    }
+    let (repo, binary) = bench::host::locate(&args.repo, args.host_bin.as_deref())?;
     let epoch = Instant::now();
     println!("starting {} serve ...", binary.display());
     let mut host = Host::start(&HostOptions {
@@ -126,7 +89,13 @@ async fn run(args: Args) -> Result<Report, String> {
     let (token, user_id) = host.signup().await?;
 
     println!("opening {} sockets as user {user_id} ...", args.sockets);
-    let opened = fanout::open(&host.base, &token, args.sockets, args.connect_concurrency as usize).await;
+    let opened = fanout::open(
+        &host.base,
+        &token,
+        args.sockets,
+        args.connect_concurrency as usize,
+    )
+    .await;
     let (connect_s, connect_error) = (opened.connect_s, opened.first_error);
     host.check_alive()?;
     let sockets_joined = opened.joined.len() as u64;
