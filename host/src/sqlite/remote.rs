@@ -19,6 +19,7 @@
 //! only rolls back what a component left open), so the server holds at most one stream per
 //! pooled or busy connection; dropping a connection closes its stream on the server.
 
+use chat_core::db::hrana::recovery::{Loss, TransactionControl};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -127,7 +128,7 @@ impl RemoteConnection {
         let Err(error) = &result else {
             return result;
         };
-        let Some(loss) = Loss::of(error) else {
+        let Some(loss) = loss_of(error) else {
             return result;
         };
         // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
@@ -286,77 +287,22 @@ impl RemoteConnection {
     }
 }
 
-/// Why sqld did not run a statement, when running it again may succeed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Loss {
-    /// The stream is gone: it expired (it waited too long for the write lock, or sat idle).
-    Stream,
-    /// The stream lives, the statement was not run: sqld rolled the stream's transaction back
-    /// to hand the write lock to a waiter (the holder took longer than sqld's 5 s transaction
-    /// timeout, e.g. a node that crashed mid-transaction), interrupted it, or the write lock
-    /// was busy (a local SQLite connection would have waited for it).
-    Statement,
-}
-
-impl Loss {
-    fn of(error: &libsql::Error) -> Option<Self> {
-        let message = error.to_string();
-        let any = |markers: &[&str]| markers.iter().any(|marker| message.contains(marker));
-        if any(&["STREAM_EXPIRED", "Stream handle"]) {
-            Some(Self::Stream)
-        } else if any(&["TRANSACTION_TIMEOUT", "SQLITE_INTERRUPT", "SQLITE_BUSY"]) {
-            Some(Self::Statement)
-        } else {
-            None
-        }
+/// Why sqld did not run a statement (see [`Loss`]), read from the `libsql` crate's error text,
+/// which carries the Hrana error code.
+fn loss_of(error: &libsql::Error) -> Option<Loss> {
+    let message = error.to_string();
+    if message.contains("Stream handle") {
+        return Some(Loss::Stream);
     }
-}
-
-/// Statements that start or end a transaction.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum TransactionControl {
-    /// `BEGIN …`.
-    Begin,
-    /// `COMMIT` or `END`.
-    Commit,
-    /// `ROLLBACK` (not `ROLLBACK TO` a savepoint).
-    Rollback,
-}
-
-impl TransactionControl {
-    /// Reads the first keywords of `sql`, after blanks and `--` comments.
-    fn of(sql: &str) -> Option<Self> {
-        let mut rest = sql.trim_start();
-        while let Some(comment) = rest.strip_prefix("--") {
-            rest = comment
-                .split_once('\n')
-                .map_or("", |(_, next)| next)
-                .trim_start();
-        }
-        let mut words = rest
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .filter(|word| !word.is_empty())
-            .map(str::to_ascii_uppercase);
-        match words.next().as_deref() {
-            Some("BEGIN") => Some(Self::Begin),
-            Some("COMMIT" | "END") => Some(Self::Commit),
-            Some("ROLLBACK") => match words.next().as_deref() {
-                Some("TRANSACTION") => match words.next().as_deref() {
-                    Some("TO") => None,
-                    _ => Some(Self::Rollback),
-                },
-                Some("TO") => None,
-                _ => Some(Self::Rollback),
-            },
-            _ => None,
-        }
-    }
+    ["STREAM_EXPIRED", "TRANSACTION_TIMEOUT", "SQLITE_INTERRUPT", "SQLITE_BUSY"]
+        .into_iter()
+        .find(|code| message.contains(code))
+        .and_then(Loss::of_code)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Loss;
-    use super::TransactionControl::{self, Begin, Commit, Rollback};
+    use super::{Loss, loss_of};
 
     #[test]
     fn losses_are_read_from_sqld_errors() {
@@ -388,27 +334,7 @@ mod tests {
             ),
         ];
         for (message, expected) in cases {
-            assert_eq!(Loss::of(&error(message)), expected, "{message}");
-        }
-    }
-
-    #[test]
-    fn transaction_control_is_read_from_the_first_keywords() {
-        let cases = [
-            ("BEGIN IMMEDIATE", Some(Begin)),
-            ("  begin", Some(Begin)),
-            ("-- note\nBEGIN;", Some(Begin)),
-            ("COMMIT", Some(Commit)),
-            ("end transaction", Some(Commit)),
-            ("ROLLBACK", Some(Rollback)),
-            ("ROLLBACK TRANSACTION", Some(Rollback)),
-            ("ROLLBACK TO sp1", None),
-            ("ROLLBACK TRANSACTION TO SAVEPOINT sp1", None),
-            ("SELECT 'BEGIN'", None),
-            ("UPDATE chat SET title = 'COMMIT'", None),
-        ];
-        for (sql, expected) in cases {
-            assert_eq!(TransactionControl::of(sql), expected, "{sql}");
+            assert_eq!(loss_of(&error(message)), expected, "{message}");
         }
     }
 }
