@@ -225,15 +225,25 @@ pub struct Server {
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
-    /// Creates a fresh directory under the system temp dir.
+    /// Creates a fresh directory under the system temp dir, never one another test has: two
+    /// tests starting in the same clock tick once shared a directory, so two hosts opened one
+    /// database file (one failed with `database is locked`) and the first drop removed both.
     pub fn new(prefix: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        loop {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("{prefix}-{}-{serial}-{nanos}", std::process::id());
+            let path = std::env::temp_dir().join(name);
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Self(path),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(error) => panic!("create temp dir {}: {error}", path.display()),
+            }
+        }
     }
 }
 
@@ -276,7 +286,7 @@ impl Server {
         let vars: Vec<(String, String)> = vars.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
         let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
         let child = spawn_host(port, &backing, &vars, &args);
-        let server = Self {
+        let mut server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             db_path,
@@ -317,11 +327,15 @@ impl Server {
         self.wait_ready().await;
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
             if self.client.get(format!("{}/api/v1/auths/", self.base)).send().await.is_ok() {
                 return;
+            }
+            // A host that exited will never answer: say so now (its error is on stderr).
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("host for {} exited before it was ready: {status}", self.base);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
