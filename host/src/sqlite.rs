@@ -141,6 +141,29 @@ pub struct DbPool {
     slow: local::SlowStatements,
 }
 
+/// Sets `journal_mode=WAL` (stored in the file: once is enough). Another process opening the
+/// same file at the same moment (a second host, Open WebUI, a test's reader) can make the
+/// switch answer `database is locked` at once, without waiting out the busy timeout: try again
+/// for a few seconds rather than fail the start.
+async fn switch_to_wal(conn: &libsql::Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let attempt = async {
+            let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
+            while rows.next().await?.is_some() {}
+            Ok::<_, libsql::Error>(())
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.to_string().contains("locked") && std::time::Instant::now() < deadline => {
+                tracing::debug!("switching to WAL: {e}; trying again");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e).context("cannot switch the database to WAL"),
+        }
+    }
+}
+
 impl DbPool {
     async fn open_local(label: &str, path: &Path) -> Result<Arc<Self>> {
         let path = path.to_path_buf();
@@ -159,10 +182,7 @@ impl DbPool {
                     slow: local::SlowStatements::default(),
                 });
                 let conn = pool.new_local_connection().await?;
-                // `journal_mode` is stored in the database file: setting it once is enough.
-                let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
-                while rows.next().await?.is_some() {}
-                drop(rows);
+                switch_to_wal(&conn).await?;
                 pool.release_local(local::LocalConn::new(conn));
                 Ok(pool)
             })
