@@ -122,6 +122,14 @@ impl Conn {
         }
     }
 
+    /// Outside a transaction.
+    fn is_autocommit(&self) -> bool {
+        match self {
+            Self::Local(conn) => conn.is_autocommit(),
+            Self::Remote(conn) => conn.is_autocommit(),
+        }
+    }
+
     fn last_insert_rowid(&self) -> i64 {
         match self {
             Self::Local(conn) => conn.last_insert_rowid(),
@@ -313,13 +321,14 @@ pub struct PooledConnection {
 
 impl PooledConnection {
     /// Takes the write gate if `sql` needs it (local databases only); see [`local`].
+    ///
+    /// Remote connections take it too: one write transaction per process at a time reaches
+    /// the libSQL server. Without it, 32 concurrent `BEGIN IMMEDIATE`s from one host all
+    /// waited inside sqld for its single write lock, and writes stalled for whole seconds
+    /// (`scripts/bench-scaleout`, `POST /new`).
     async fn enter(&self, sql: &str) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self.conn.as_ref() {
-            Some(Conn::Local(conn)) => {
-                local::enter(&self.pool.gate, &self.held, sql, conn.is_autocommit()).await
-            }
-            _ => None,
-        }
+        let autocommit = self.conn.as_ref()?.is_autocommit();
+        local::enter(&self.pool.gate, &self.held, sql, autocommit).await
     }
 
     /// Whether `sql` runs on the calling thread: a local statement that cannot wait on a
@@ -364,10 +373,12 @@ impl PooledConnection {
     /// After a statement (its rows dropped): caches it, and gives the write gate back once
     /// the connection is out of its transaction.
     fn finish(&self, sql: String, statement: Option<libsql::Statement>) {
-        if let Some(Conn::Local(conn)) = self.conn.as_ref() {
-            if let Some(statement) = statement {
-                conn.keep(sql, statement);
-            }
+        if let Some(Conn::Local(conn)) = self.conn.as_ref()
+            && let Some(statement) = statement
+        {
+            conn.keep(sql, statement);
+        }
+        if let Some(conn) = self.conn.as_ref() {
             self.held.release_if_done(conn.is_autocommit());
         }
     }

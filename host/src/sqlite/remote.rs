@@ -230,6 +230,11 @@ impl RemoteConnection {
         Ok(())
     }
 
+    /// No transaction is open on this connection's stream (as far as this side knows).
+    pub fn is_autocommit(&self) -> bool {
+        !self.with_state(StreamState::in_transaction)
+    }
+
     /// Rows changed by the last statement.
     pub fn changes(&self) -> u64 {
         self.conn.changes()
