@@ -364,10 +364,12 @@ def known(state, path, a, b, found):
             reasons.add(LAG)
         elif same_rows and row and tie(a[int(row[1])], b[int(row[1])]):
             reasons.add(TIE)
-        elif row and tie(a[int(row[1])], b[int(row[1])]) and isinstance(a, list) and sorted(
+        elif PATCHES_ON and row and tie(a[int(row[1])], b[int(row[1])]) and isinstance(a, list) and sorted(
             canonical(r) for r in a if not lagging(r, messages)) == sorted(
             canonical(r) for r in b if not lagging(r, messages)):
-            reasons.add(TIE)  # the same rows, apart from the lagging ones
+            # The same rows, apart from the lagging ones (which may sit in a tie). Without
+            # pending patches nothing lags: a tie must then hold the very same rows.
+            reasons.add(TIE)
         else:
             return None
     return "; ".join(sorted(reasons))
