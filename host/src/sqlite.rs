@@ -342,11 +342,10 @@ impl PooledConnection {
     }
 
     /// [`read_all`] on the calling thread, remembering the statement if it was slow.
-    async fn read_inline(&self, sql: String, params: Vec<Value>) -> Result<QueryResult, Error> {
+    async fn read_inline(&self, sql: &str, params: Vec<Value>) -> Result<QueryResult, Error> {
         let started = std::time::Instant::now();
-        let key = sql.clone();
         let result = read_all(self, sql, params).await;
-        self.pool.slow.note(&key, started.elapsed());
+        self.pool.slow.note(sql, started.elapsed());
         result
     }
 
@@ -372,11 +371,11 @@ impl PooledConnection {
 
     /// After a statement (its rows dropped): caches it, and gives the write gate back once
     /// the connection is out of its transaction.
-    fn finish(&self, sql: String, statement: Option<libsql::Statement>) {
+    fn finish(&self, sql: &str, statement: Option<libsql::Statement>) {
         if let Some(Conn::Local(conn)) = self.conn.as_ref()
             && let Some(statement) = statement
         {
-            conn.keep(sql, statement);
+            conn.keep(sql.to_owned(), statement);
         }
         if let Some(conn) = self.conn.as_ref() {
             self.held.release_if_done(conn.is_autocommit());
@@ -506,12 +505,12 @@ async fn query_all(
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
     if conn.runs_inline(&sql) {
-        return conn.read_inline(sql, params).await;
+        return conn.read_inline(&sql, params).await;
     }
     let pool = conn.pool.clone();
     let lone_write = conn.enter(&sql).await;
     pool.spawn(async move {
-        let result = read_all(&conn, sql, params).await;
+        let result = read_all(&conn, &sql, params).await;
         drop(lone_write);
         result
     })
@@ -522,12 +521,12 @@ async fn query_all(
 /// Runs a statement, reads all its rows and gives the statement back to the connection.
 async fn read_all(
     conn: &PooledConnection,
-    sql: String,
+    sql: &str,
     params: Vec<Value>,
 ) -> Result<QueryResult, Error> {
     let params = libsql::params::Params::Positional(params.into_iter().map(to_libsql).collect());
     let result = async {
-        let (mut rows, statement) = conn.run(&sql, params).await?;
+        let (mut rows, statement) = conn.run(sql, params).await?;
         let columns = rows.column_names();
         let mut out = Vec::new();
         while let Some(row) = rows.next().await? {
@@ -593,7 +592,7 @@ async fn query_streaming(
     params: Vec<Value>,
 ) -> Result<StreamingQuery, Error> {
     if conn.runs_inline(&sql) {
-        return conn.read_inline(sql, params).await.map(StreamingQuery::read);
+        return conn.read_inline(&sql, params).await.map(StreamingQuery::read);
     }
     let (columns_tx, columns_rx) = oneshot::channel();
     let (rows_tx, rows_rx) = mpsc::channel(ROW_CHANNEL_CAPACITY);
@@ -606,7 +605,7 @@ async fn query_streaming(
         let (mut rows, statement) = match conn.run(&sql, params).await {
             Ok(started) => started,
             Err(e) => {
-                conn.finish(sql, None);
+                conn.finish(&sql, None);
                 drop(lone_write);
                 let _ = columns_tx.send(Err(e));
                 return;
@@ -614,7 +613,7 @@ async fn query_streaming(
         };
         if columns_tx.send(Ok(rows.column_names())).is_err() {
             drop(rows);
-            conn.finish(sql, statement);
+            conn.finish(&sql, statement);
             return;
         }
         let result = loop {
@@ -632,7 +631,7 @@ async fn query_streaming(
         };
         drop(rows_tx);
         drop(rows);
-        conn.finish(sql, statement);
+        conn.finish(&sql, statement);
         drop(lone_write);
         let _ = done_tx.send(result);
         // `conn` (the pool reference) drops here, after the statement is finalized.
