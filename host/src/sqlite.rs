@@ -143,7 +143,8 @@ pub struct DbPool {
     label: String,
     backend: Backend,
     idle: Mutex<Vec<Conn>>,
-    /// Local databases: writers queue here rather than in SQLite's busy handler.
+    /// Writers of this process queue here: rather than in SQLite's busy handler for a local
+    /// file, rather than inside the server for a libSQL server.
     gate: local::WriteGate,
     /// Local databases: statements too slow to run on an async worker.
     slow: local::SlowStatements,
@@ -320,10 +321,10 @@ pub struct PooledConnection {
 }
 
 impl PooledConnection {
-    /// Takes the write gate if `sql` needs it (local databases only); see [`local`].
+    /// Takes the write gate if `sql` needs it; see [`local`].
     ///
-    /// Remote connections take it too: one write transaction per process at a time reaches
-    /// the libSQL server. Without it, 32 concurrent `BEGIN IMMEDIATE`s from one host all
+    /// Remote connections take it as local ones do: one write transaction per process at a
+    /// time reaches the libSQL server. Without it, 32 concurrent `BEGIN IMMEDIATE`s from one host all
     /// waited inside sqld for its single write lock, and writes stalled for whole seconds
     /// (`scripts/bench-scaleout`, `POST /new`).
     async fn enter(&self, sql: &str) -> Option<tokio::sync::OwnedMutexGuard<()>> {
