@@ -31,19 +31,35 @@ enum Ack {
     Tag { chat: String, name: String },
 }
 
+/// Answers the server gave that were not 2xx: a killed host sends none, so each is a defect.
+type Refusals = Arc<Mutex<Vec<String>>>;
+
 /// One writer's loop: create a chat, then upsert messages, post status events and add tags
 /// to it, round-robin, a new chat every [`CHAT_EVERY`] writes, until a request fails (the
-/// host was killed). `state` is the chat being written and the next step; it carries over
-/// to the next round, so chats grow past the fold threshold across kills.
-async fn writer(base: String, token: String, worker: usize, state: (String, usize), acks: Arc<Mutex<Vec<Ack>>>) -> (String, usize) {
+/// host was killed, or it refused a write, which goes to `refusals`). `state` is the chat
+/// being written and the next step; it carries over to the next round, so chats grow past
+/// the fold threshold across kills.
+async fn writer(base: String, token: String, worker: usize, state: (String, usize), acks: Arc<Mutex<Vec<Ack>>>, refusals: Refusals) -> (String, usize) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
     let post = |path: String, body: Value| {
         let request = client.post(format!("{base}/api/v1/chats{path}")).bearer_auth(&token).json(&body);
+        let refusals = refusals.clone();
         async move {
-            let response = request.send().await.ok()?;
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) if error.is_timeout() => {
+                    refusals.lock().expect("refusals").push(format!("POST {path}: no answer in 60 s"));
+                    return None;
+                }
+                Err(_) => return None,
+            };
             let status = response.status();
-            let body: Value = response.json().await.ok()?;
-            status.is_success().then_some(body)
+            let text = response.text().await.ok()?;
+            if !status.is_success() {
+                refusals.lock().expect("refusals").push(format!("POST {path}: {status} {text}"));
+                return None;
+            }
+            serde_json::from_str::<Value>(&text).ok()
         }
     };
     let (mut chat, first) = state;
@@ -167,27 +183,55 @@ async fn acknowledged_writes_survive_kill_9_and_indexes_stay_consistent() {
     let mut server = Server::start().await;
     let (_admin, token, _) = server.admin_and_user().await;
     let acks: Arc<Mutex<Vec<Ack>>> = Arc::new(Mutex::new(Vec::new()));
+    let refusals: Refusals = Arc::default();
     let mut states = vec![(String::new(), 0); WORKERS];
     for round in 0..ROUNDS {
         let before = acks.lock().expect("acks").len();
         let workers: Vec<_> = states
             .iter()
             .enumerate()
-            .map(|(worker, state)| tokio::spawn(writer(server.base.clone(), token.clone(), worker, state.clone(), acks.clone())))
+            .map(|(worker, state)| tokio::spawn(writer(server.base.clone(), token.clone(), worker, state.clone(), acks.clone(), refusals.clone())))
             .collect();
         // Kill at a different point each round, with every worker mid-request.
         let kill_after = before + 40 + 80 * round;
-        // Generous: on sqld every statement is two HTTP round trips and, by default, every
-        // message write rewrites its chat's JSON (this is a deadlock guard, not a timing test).
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-        while acks.lock().expect("acks").len() < kill_after {
-            assert!(tokio::time::Instant::now() < deadline, "the load made no progress");
+        // A deadlock guard, not a timing test: fail when no write was acknowledged for a
+        // whole minute (on sqld every statement is two HTTP round trips and every message
+        // write rewrites its chat's JSON), or at once when every writer has stopped.
+        let started = tokio::time::Instant::now();
+        let (mut seen, mut progress_at) = (before, started);
+        loop {
+            let count = acks.lock().expect("acks").len();
+            if count >= kill_after {
+                break;
+            }
+            if count > seen {
+                (seen, progress_at) = (count, tokio::time::Instant::now());
+            }
+            let refused = refusals.lock().expect("refusals").clone();
+            if workers.iter().all(|worker| worker.is_finished()) {
+                let mut outcomes = Vec::new();
+                for worker in workers {
+                    outcomes.push(match worker.await {
+                        Ok((_, step)) => format!("stopped before step {step}"),
+                        Err(error) => format!("panicked: {error}"),
+                    });
+                }
+                panic!("round {round}: every writer stopped after {} acks; refused: {refused:?}; writers: {outcomes:?}", count - before);
+            }
+            assert!(
+                progress_at.elapsed() < Duration::from_secs(60),
+                "round {round}: no write acknowledged for 60 s after {} acks in {:?}; refused: {refused:?}",
+                count - before,
+                started.elapsed()
+            );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
+        let took = started.elapsed();
         server.kill();
         for (state, worker) in states.iter_mut().zip(workers) {
             *state = worker.await.expect("writer task");
         }
+        assert_eq!(*refusals.lock().expect("refusals"), Vec::<String>::new(), "a live host refused writes (round {round})");
         server.respawn().await;
         let acknowledged = acks.lock().expect("acks").clone();
         assert!(acknowledged.len() >= kill_after);
@@ -213,6 +257,6 @@ async fn acknowledged_writes_survive_kill_9_and_indexes_stay_consistent() {
                 .await;
             assert_ne!(folded, vec![vec![json!(0)]], "the load folded pending patches into chat JSON (the rewrite path ran)");
         }
-        eprintln!("round {round}: killed after {} acks this round, {verified} verified in total", acknowledged.len() - before);
+        eprintln!("round {round}: killed after {} acks this round ({took:.1?}), {verified} verified in total", acknowledged.len() - before);
     }
 }

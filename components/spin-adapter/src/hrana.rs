@@ -66,6 +66,11 @@ impl HranaTransport for SpinHttp {
             .to_vec();
         Ok(HttpReply { status, body })
     }
+
+    async fn pause(&self, how_long: std::time::Duration) {
+        let nanoseconds = u64::try_from(how_long.as_nanos()).unwrap_or(u64::MAX);
+        spin_sdk::wasip3::clocks::monotonic_clock::wait_for(nanoseconds).await;
+    }
 }
 
 /// A Hrana client for the server at `url` with auth token `token` (empty: none).

@@ -19,7 +19,7 @@
 //! only rolls back what a component left open), so the server holds at most one stream per
 //! pooled or busy connection; dropping a connection closes its stream on the server.
 
-use chat_core::db::hrana::recovery::{Loss, TransactionControl};
+use chat_core::db::hrana::recovery::{Backoff, Loss, TransactionControl};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -108,9 +108,10 @@ impl RemoteConnection {
     /// When sqld did not run the statement to its end (it dropped the stream, e.g. expired
     /// while the statement waited for the write lock, or it interrupted the statement or took
     /// the write lock back, before or while the rows came back) and nothing but a `BEGIN` ran
-    /// on the stream since the last commit, the statement is run again once (on a new stream
-    /// when the old one is gone, with that `BEGIN` first): nothing was lost, and a writer
-    /// stuck behind a crashed node's transaction gets through instead of failing.
+    /// on the stream since the last commit, the statement is run again (on a new stream when
+    /// the old one is gone, with that `BEGIN` first), with growing pauses for up to 10 s
+    /// ([`Backoff`]): nothing was lost, and a statement stuck behind a crashed node's
+    /// transaction gets through once sqld takes the lock back, instead of failing.
     pub async fn query(
         &self,
         sql: &str,
@@ -124,47 +125,50 @@ impl RemoteConnection {
             Some(begin) if state.in_transaction_statements == 0 => Some(Some(begin.clone())),
             Some(_) => None,
         });
-        let result = self.run(sql, params.clone(), kind).await;
-        let Err(error) = &result else {
-            return result;
-        };
-        let Some(loss) = loss_of(error) else {
-            return result;
-        };
         // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
         let ends_transaction = matches!(
             kind,
             Some(TransactionControl::Commit | TransactionControl::Rollback)
         );
-        let Some(begin) = replay.filter(|_| !ends_transaction) else {
-            if loss == Loss::Stream {
-                self.forget_stream().await;
+        let replay = replay.filter(|_| !ends_transaction);
+        let mut backoff = Backoff::default();
+        let mut result = self.run(sql, params.clone(), kind).await;
+        loop {
+            let Err(error) = &result else {
+                return result;
+            };
+            let Some(loss) = loss_of(error) else {
+                return result;
+            };
+            match (loss, &replay) {
+                // Whatever the stream held is gone with it on the server.
+                (Loss::Stream, _) => self.forget_stream().await,
+                // The stream lives on, maybe still inside the `BEGIN`: end that before
+                // replaying. (Failing, it leaves no transaction either; see `run`.)
+                (Loss::Statement, Some(Some(_))) => {
+                    let rollback = Some(TransactionControl::Rollback);
+                    let _ = self
+                        .run("ROLLBACK", libsql::params::Params::None, rollback)
+                        .await;
+                }
+                (Loss::Statement, _) => {}
             }
-            return result;
-        };
-        match loss {
-            // Whatever the stream held is gone with it on the server.
-            Loss::Stream => self.forget_stream().await,
-            // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
-            Loss::Statement if begin.is_some() => {
-                let rollback = Some(TransactionControl::Rollback);
-                // Failing, it leaves no transaction either (see `run`).
-                let _ = self
-                    .run("ROLLBACK", libsql::params::Params::None, rollback)
-                    .await;
-            }
-            Loss::Statement => {}
+            let (Some(begin), Some(pause)) = (&replay, backoff.next_pause()) else {
+                return result;
+            };
+            tracing::debug!("libSQL statement not run ({error}); running it again in {pause:?}");
+            tokio::time::sleep(pause).await;
+            result = match begin {
+                Some(begin) => {
+                    let control = Some(TransactionControl::Begin);
+                    match self.run(begin, libsql::params::Params::None, control).await {
+                        Ok(_) => self.run(sql, params.clone(), kind).await,
+                        Err(error) => Err(error),
+                    }
+                }
+                None => self.run(sql, params.clone(), kind).await,
+            };
         }
-        tracing::debug!("libSQL statement not run ({error}); running it again");
-        if let Some(begin) = begin {
-            self.run(
-                &begin,
-                libsql::params::Params::None,
-                Some(TransactionControl::Begin),
-            )
-            .await?;
-        }
-        self.run(sql, params, kind).await
     }
 
     /// Drops the stream on this side (the server has dropped it already).

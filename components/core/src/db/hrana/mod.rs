@@ -29,7 +29,7 @@ mod tests;
 use super::{Database, DbError, Row, Value, split_statements};
 use async_trait::async_trait;
 use proto::{Batch, PipelineRequest, PipelineResponse, StmtResult, Stmt, StreamRequest, StreamResponse, StreamResult};
-use recovery::{Loss, TransactionControl};
+use recovery::{Backoff, Loss, TransactionControl};
 use std::cell::{Cell, RefCell};
 
 /// The first statement on every new stream.
@@ -50,6 +50,10 @@ pub struct HttpReply {
 pub trait HranaTransport {
     /// POSTs the JSON `body` to `url`; `Err` when no answer came (connection refused, …).
     async fn post(&self, url: &str, body: Vec<u8>) -> Result<HttpReply, String>;
+
+    /// Waits `how_long` before a statement the server did not run is tried again
+    /// ([`recovery::Backoff`]).
+    async fn pause(&self, how_long: std::time::Duration);
 }
 
 /// The server's URL in the form pipelines are sent to: `libsql://` becomes `https://`
@@ -302,7 +306,8 @@ impl<T: HranaTransport> HranaDatabase<T> {
         result
     }
 
-    /// Runs `work`, once more when the server did not run it and nothing was lost.
+    /// Runs `work`, again with growing pauses ([`recovery::Backoff`]) while the server did not
+    /// run it and nothing was lost.
     async fn run(&self, work: Work<'_>) -> Result<StmtResult, DbError> {
         let control = work.control();
         // What a new attempt needs first: nothing outside a transaction, the `BEGIN` right
@@ -315,24 +320,36 @@ impl<T: HranaTransport> HranaDatabase<T> {
                 Some(_) => None,
             }
         };
-        let failure = match self.run_once(&work).await {
-            Ok(result) => return Ok(result),
-            Err(failure) => failure,
-        };
         // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
         let ends_transaction = matches!(control, Some(TransactionControl::Commit | TransactionControl::Rollback));
-        let (Some(loss), Some(begin), false) = (failure.loss(), replay, ends_transaction) else {
-            return Err(failure.into());
-        };
-        if loss == Loss::Statement && begin.is_some() {
-            // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
-            let rollback = Work::Statement { sql: "ROLLBACK", params: &[], want_rows: false };
-            let _ = self.run_once(&rollback).await;
+        let replay = replay.filter(|_| !ends_transaction);
+        let mut backoff = Backoff::default();
+        let mut result = self.run_once(&work).await;
+        loop {
+            let failure = match result {
+                Ok(result) => return Ok(result),
+                Err(failure) => failure,
+            };
+            let (Some(loss), Some(begin)) = (failure.loss(), &replay) else {
+                return Err(failure.into());
+            };
+            if loss == Loss::Statement && begin.is_some() {
+                // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
+                let rollback = Work::Statement { sql: "ROLLBACK", params: &[], want_rows: false };
+                let _ = self.run_once(&rollback).await;
+            }
+            let Some(pause) = backoff.next_pause() else {
+                return Err(failure.into());
+            };
+            self.transport.pause(pause).await;
+            result = match begin {
+                Some(begin) => match self.run_once(&Work::Statement { sql: begin, params: &[], want_rows: false }).await {
+                    Ok(_) => self.run_once(&work).await,
+                    Err(failure) => Err(failure),
+                },
+                None => self.run_once(&work).await,
+            };
         }
-        if let Some(begin) = &begin {
-            self.run_once(&Work::Statement { sql: begin, params: &[], want_rows: false }).await?;
-        }
-        Ok(self.run_once(&work).await?)
     }
 }
 

@@ -8,6 +8,12 @@
 //! answers `SQLITE_BUSY` when the lock stays taken. In each case the statement did not run,
 //! but a new attempt is only harmless when nothing else of an open transaction was lost with
 //! it: outside a transaction, or right after its `BEGIN` (which is then run again first).
+//!
+//! Such a statement is tried again with growing pauses ([`Backoff`]) for a little longer than
+//! sqld's transaction timeout: after a client died inside a transaction, sqld holds the write
+//! lock (and interrupts readers) for up to that long, and one more attempt was not enough.
+
+use std::time::Duration;
 
 /// Why a libSQL server did not run a statement, when running it again may succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +38,33 @@ impl Loss {
             }
             _ => None,
         }
+    }
+}
+
+/// The pauses between attempts at a statement the server did not run: 5 ms, doubling up to
+/// 400 ms, for 10 s in all (sqld's transaction timeout is 5 s).
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+    left: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { next: Duration::from_millis(5), left: Duration::from_secs(10) }
+    }
+}
+
+impl Backoff {
+    /// The pause before the next attempt; `None` once the time for attempts is spent.
+    pub fn next_pause(&mut self) -> Option<Duration> {
+        if self.left.is_zero() {
+            return None;
+        }
+        let pause = self.next.min(self.left);
+        self.left -= pause;
+        self.next = (self.next * 2).min(Duration::from_millis(400));
+        Some(pause)
     }
 }
 
@@ -92,6 +125,15 @@ mod tests {
         for (code, expected) in cases {
             assert_eq!(Loss::of_code(code), expected, "{code}");
         }
+    }
+
+    #[test]
+    fn backoff_doubles_and_stops_after_ten_seconds() {
+        let mut backoff = Backoff::default();
+        let pauses: Vec<Duration> = std::iter::from_fn(|| backoff.next_pause()).collect();
+        assert_eq!(pauses[..4], [5, 10, 20, 40].map(Duration::from_millis));
+        assert!(pauses.iter().all(|pause| *pause <= Duration::from_millis(400)));
+        assert_eq!(pauses.iter().sum::<Duration>(), Duration::from_secs(10));
     }
 
     #[test]

@@ -22,6 +22,7 @@ fn run<F: Future>(future: F) -> F::Output {
 struct Fake {
     replies: RefCell<VecDeque<Result<HttpReply, String>>>,
     sent: RefCell<Vec<(String, Json)>>,
+    pauses: RefCell<Vec<std::time::Duration>>,
 }
 
 #[async_trait(?Send)]
@@ -30,6 +31,10 @@ impl HranaTransport for &Fake {
         let body = serde_json::from_slice(&body).map_err(|error| error.to_string())?;
         self.sent.borrow_mut().push((url.to_owned(), body));
         self.replies.borrow_mut().pop_front().unwrap_or_else(|| Err("no canned reply left".into()))
+    }
+
+    async fn pause(&self, how_long: std::time::Duration) {
+        self.pauses.borrow_mut().push(how_long);
     }
 }
 
@@ -248,6 +253,35 @@ fn an_interrupted_first_statement_rolls_back_and_replays_the_begin() {
     assert_eq!(fake.sql(2), ["ROLLBACK"]);
     assert_eq!(fake.sql(3), ["BEGIN IMMEDIATE"]);
     assert_eq!(fake.sql(4), ["UPDATE chat SET title = 'x'"]);
+}
+
+#[test]
+fn a_statement_is_tried_again_with_growing_pauses_until_the_server_runs_it() {
+    let fake = Fake::default();
+    fake.pipeline(Some("b1"), vec![ok(), failed("SQLITE_INTERRUPT", "interrupted")]);
+    for _ in 0..2 {
+        fake.pipeline(Some("b1"), vec![failed("SQLITE_INTERRUPT", "interrupted")]);
+    }
+    fake.pipeline(Some("b1"), vec![executed(json!([[{"type": "integer", "value": "1"}]]), 0)]);
+    let db = database(&fake);
+    let rows = run(db.query("SELECT 1", &[])).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(fake.sent().len(), 4);
+    assert_eq!(*fake.pauses.borrow(), [5, 10, 20].map(std::time::Duration::from_millis));
+}
+
+#[test]
+fn a_statement_the_server_keeps_refusing_fails_after_ten_seconds_of_pauses() {
+    let fake = Fake::default();
+    fake.pipeline(Some("b1"), vec![ok(), failed("SQLITE_BUSY", "database is locked")]);
+    for _ in 0..100 {
+        fake.pipeline(Some("b1"), vec![failed("SQLITE_BUSY", "database is locked")]);
+    }
+    let db = database(&fake);
+    assert!(run(db.execute("BEGIN IMMEDIATE", &[])).is_err());
+    let pauses = fake.pauses.borrow().clone();
+    assert_eq!(pauses.iter().sum::<std::time::Duration>(), std::time::Duration::from_secs(10));
+    assert_eq!(fake.sent().len(), pauses.len() + 1, "one attempt after each pause");
 }
 
 #[test]
