@@ -249,10 +249,20 @@ async fn floor(api: &Api, seeded: &seed::Seeded, args: &Args, dir: &std::path::P
     let Api::Native(native) = api else { return Err("the floor needs the in-process core".into()) };
     let id = seeded.chat_ids.first().ok_or("no chat was seeded")?;
     let path = format!("/api/v1/chats/{id}");
-    let (p50, p99) = native.time_calls("GET", &path, &seeded.token, args.floor_iterations).await?;
-    let (tags_p50, _) = native.time_calls("GET", "/api/v1/chats/all/tags", &seeded.token, 2000).await?;
-    let (list_p50, _) = native.time_calls("GET", "/api/v1/chats/?page=1", &seeded.token, 500).await?;
+    let token = seeded.token.as_str();
+    let (p50, p99) = native.time_calls("GET", &path, token, None, args.floor_iterations).await?;
+    let (tags_p50, _) = native.time_calls("GET", "/api/v1/chats/all/tags", token, None, 2000).await?;
+    let (list_p50, _) = native.time_calls("GET", "/api/v1/chats/?page=1", token, None, 500).await?;
     println!("in-process medians: GET /{{id}} {:.0} µs, GET /all/tags {:.0} µs, GET /?page=1 {:.0} µs", p50.as_secs_f64() * 1e6, tags_p50.as_secs_f64() * 1e6, list_p50.as_secs_f64() * 1e6);
+    // The message writes, native: what the Wasm layer adds to them shows against the host.
+    let content = serde_json::json!({"content": "an in-process edit of the last message"});
+    let mut writes = Vec::new();
+    for (label, (chat, message)) in [("10-msg", &seeded.small), ("2000-msg", &seeded.big)] {
+        let path = format!("/api/v1/chats/{chat}/messages/{message}");
+        let (write_p50, _) = native.time_calls("POST", &path, token, Some(&content), 50).await?;
+        writes.push(format!("POST msg ({label} chat) {:.2} ms", write_p50.as_secs_f64() * 1e3));
+    }
+    println!("in-process medians: {}", writes.join(", "));
     let base = floor_server::spawn(db.to_owned(), SECRET.to_owned())?;
     // The very requests the host's `GET /{id}` row cycles through, so the two compare.
     let calls = scenarios::all(seeded, args.message_bytes)

@@ -49,8 +49,8 @@ impl NativeApi {
     }
 
     /// Median and p99 of `iterations` in-process calls of one request (after a warm-up).
-    pub async fn time_calls(&self, method: &str, path: &str, token: &str, iterations: usize) -> Result<(Duration, Duration), String> {
-        let request = build_request(method, path, Some(token), None);
+    pub async fn time_calls(&self, method: &str, path: &str, token: &str, body: Option<&Value>, iterations: usize) -> Result<(Duration, Duration), String> {
+        let request = build_request(method, path, Some(token), body);
         for _ in 0..iterations.min(200) {
             self.dispatch(&request).await;
         }

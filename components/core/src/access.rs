@@ -113,9 +113,11 @@ pub async fn can_access(ctx: &Ctx<'_>, chat: &Chat, user: &User, permission: Per
 
 /// `shared_chat_response`: the ChatResponse a viewer sees (owner-only keys removed for
 /// others, user messages attributed with `{id, name}`, `meta` kept only for its author).
-pub async fn viewer_projection(db: &dyn Database, chat: &Chat, viewer: Option<&User>) -> Result<Json, DbError> {
-    let mut data = chat.response();
-    let is_owner = viewer.is_some_and(|viewer| viewer.id == chat.user_id);
+/// Takes the chat: its JSON moves into the answer instead of being copied.
+pub async fn viewer_projection(db: &dyn Database, chat: Chat, viewer: Option<&User>) -> Result<Json, DbError> {
+    let owner = chat.user_id.clone();
+    let mut data = chat.into_response();
+    let is_owner = viewer.is_some_and(|viewer| viewer.id == owner);
     if !is_owner {
         data["variables"] = json!({});
         if let Some(inner) = data["chat"].as_object_mut() {
@@ -132,7 +134,7 @@ pub async fn viewer_projection(db: &dyn Database, chat: &Chat, viewer: Option<&U
             let author = message.get("user").filter(|user| user.is_object()).cloned().unwrap_or(json!({}));
             let author_id = non_empty(message.get("user_id"))
                 .or_else(|| non_empty(author.get("id")))
-                .unwrap_or_else(|| chat.user_id.clone());
+                .unwrap_or_else(|| owner.clone());
             message["user_id"] = json!(author_id);
             match non_empty(author.get("name")) {
                 Some(name) if non_empty(author.get("id")).as_deref() == Some(author_id.as_str()) => {
@@ -141,7 +143,7 @@ pub async fn viewer_projection(db: &dyn Database, chat: &Chat, viewer: Option<&U
                 _ => wanted.push(author_id),
             }
         }
-        let author = non_empty(message.get("user_id")).unwrap_or_else(|| chat.user_id.clone());
+        let author = non_empty(message.get("user_id")).unwrap_or_else(|| owner.clone());
         if viewer_id != Some(author.as_str())
             && let Some(map) = message.as_object_mut()
         {

@@ -76,13 +76,13 @@ pub async fn run(ctx: &Ctx<'_>, job: &StreamJob, sink: &mut dyn ChunkSink) -> Re
             let chat = prepare(ctx.db, Chat::from_row(row)).await?;
             cursor = Some((chat.updated_at, chat.id.clone()));
             if ndjson {
-                chunk.extend(chat.response().to_string().into_bytes());
+                chunk.extend(chat.into_response().to_string().into_bytes());
                 chunk.push(b'\n');
             } else {
                 if !first {
                     chunk.push(b',');
                 }
-                chunk.extend(chat.response().to_string().into_bytes());
+                chunk.extend(chat.into_response().to_string().into_bytes());
             }
             first = false;
         }

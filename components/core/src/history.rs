@@ -37,6 +37,16 @@ fn non_empty_str(value: Option<&Json>) -> Option<&str> {
     value.and_then(Json::as_str).filter(|text| !text.is_empty())
 }
 
+/// The `title` column Open WebUI's message writes store: `chat.get('title', 'New Chat')`
+/// with NUL bytes removed (a non-string title is kept as its JSON text).
+pub fn stored_title(chat: &Json) -> String {
+    match chat.get("title") {
+        None => "New Chat".to_owned(),
+        Some(Json::String(title)) => strip_nul_str(title),
+        Some(other) => other.to_string(),
+    }
+}
+
 /// `get_current_message_id`: `history.currentId`, `currentId`, `branchPointMessageId`, or
 /// the last legacy `messages[]` entry with an id.
 pub fn current_message_id(chat: &Json) -> Option<String> {

@@ -6,11 +6,15 @@
 //! from its `chat_message` row (every write of ours updates the row in the same transaction
 //! as its patch, so the row already includes pending patches); only a message without a row
 //! (legacy chats) is looked up inside the JSON, by SQLite, without shipping the chat here.
-//! The write updates the row, records the update as a pending patch ([`crate::patches`]) and
-//! touches only the `chat` columns that change (`updated_at`, `current_message_id`).
+//! The write updates the row and then, by default (`message_patch_limit` 0), applies the
+//! update to the chat JSON in the same `UPDATE` that moves `updated_at` and
+//! `current_message_id`, so Open WebUI sharing the database reads it at once. With a
+//! positive limit it records the update as a pending patch ([`crate::patches`]) instead and
+//! touches only the `chat` columns that change: O(size of the message).
 //!
 //! Callers run [`load`] and [`apply`] inside one transaction.
 
+use crate::chats::model::{self, Chat};
 use crate::context::Ctx;
 use crate::db::{Database, DbError};
 use crate::history;
@@ -90,17 +94,33 @@ async fn orphan_parent(db: &dyn Database, target: &Target) -> Result<(Option<Str
     Ok(rows.first().map_or((None, None), |row| (row.opt_text(0), row.opt_text(1))))
 }
 
+/// What [`apply`] did.
+#[derive(Debug)]
+pub enum Applied {
+    /// Open WebUI's upsert would have failed on this chat's JSON: nothing was written.
+    Refused,
+    /// Written. With the update applied to the chat JSON at once, the chat as now stored
+    /// (no read-time repair); `None` when it is pending as a patch.
+    Written(Option<Chat>),
+}
+
+impl Applied {
+    /// Whether the write happened.
+    pub fn written(&self) -> bool {
+        matches!(self, Self::Written(_))
+    }
+}
+
 /// Applies `update` to the message as Open WebUI's upsert would: merged into an existing
 /// message (with the `meta` rule), or a new message that becomes `history.currentId`.
-/// `touch` bumps `updated_at`. Returns `false`, writing nothing, when Open WebUI's upsert
-/// would have failed on this chat's JSON.
-pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, touch: bool) -> Result<bool, DbError> {
+/// `touch` bumps `updated_at`.
+pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, touch: bool) -> Result<Applied, DbError> {
     if !target.writable {
-        return Ok(false);
+        return Ok(Applied::Refused);
     }
     let mut update = Json::Object(update);
     history::strip_nul(&mut update);
-    let Json::Object(mut update) = update else { return Ok(false) };
+    let Json::Object(mut update) = update else { return Ok(Applied::Refused) };
     let (chat_id, message_id) = (target.chat_id.as_str(), target.message_id.as_str());
     let author = |message: &Map<String, Json>| {
         message.get("user_id").and_then(Json::as_str).filter(|id| !id.is_empty()).unwrap_or(&target.owner).to_owned()
@@ -126,6 +146,9 @@ pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, to
             message
         }
     };
+    if ctx.settings.message_patch_limit <= 0 {
+        return Ok(Applied::Written(write_through(ctx, target, recorded, is_new, touch).await?));
+    }
     let pending = patches::record(ctx.db, chat_id, message_id, &recorded, is_new).await?;
     match (touch, is_new) {
         (true, true) => {
@@ -147,7 +170,49 @@ pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, to
     if pending > ctx.settings.message_patch_limit {
         patches::persist(ctx.db, chat_id).await?;
     }
-    Ok(true)
+    Ok(Applied::Written(None))
+}
+
+/// The default write (`message_patch_limit` 0), as Open WebUI's upsert does it: any patches
+/// still pending from a time the limit was higher are folded, the history's `currentId` is
+/// repaired, `recorded` is written into the history, and the JSON is stored with the
+/// `title` and `current_message_id` it implies and `updated_at` (when `touch`) in one
+/// `UPDATE`. Returns the chat as stored, so the caller need not read and parse it again.
+async fn write_through(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    recorded: Map<String, Json>,
+    is_new: bool,
+    touch: bool,
+) -> Result<Option<Chat>, DbError> {
+    let Some((mut chat, pending)) = model::find_unfolded(ctx.db, &target.chat_id).await? else { return Ok(None) };
+    patches::fold(&mut chat.chat, &pending);
+    history::repair_current_id(&mut chat.chat);
+    let update = patches::Patch { message_id: target.message_id.clone(), patch: recorded, is_new, seq: 0 };
+    patches::fold(&mut chat.chat, std::slice::from_ref(&update));
+    if touch {
+        chat.updated_at = ctx.now;
+    }
+    chat.current_message_id = history::current_message_id(&chat.chat);
+    let title = history::stored_title(&chat.chat);
+    let params = [(&chat.chat).into(), chat.updated_at.into(), chat.current_message_id.clone().into(), target.chat_id.as_str().into()];
+    if title == chat.title {
+        // Unchanged, the title is not written: that would re-index it for search.
+        ctx.db.execute("UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ? WHERE id = ?", &params).await?;
+    } else {
+        chat.title = title;
+        let [json, updated_at, current, id] = params;
+        ctx.db
+            .execute(
+                "UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ?, title = ? WHERE id = ?",
+                &[json, updated_at, current, chat.title.as_str().into(), id],
+            )
+            .await?;
+    }
+    if !pending.is_empty() {
+        patches::clear(ctx.db, &target.chat_id).await?;
+    }
+    Ok(Some(chat))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -183,14 +248,14 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.has_row && target.exists() && target.writable);
-        assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await, Ok(true));
+        assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await.map(|applied| applied.written()), Ok(true));
         let row = crate::message_map::one_from_row(&db, "c", "a").await.ok().flatten().unwrap_or_default();
         assert_eq!((row["role"].clone(), row["content"].clone(), row["meta"].clone()), (json!("user"), json!("hi"), json!({"voice": 1, "y": 3})));
 
         // A new message listed in a's childrenIds gets a as parent and the inverse role.
         let target = load(&db, "c", "n").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.exists());
-        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await, Ok(true));
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| applied.written()), Ok(true));
         let rows = db.query("SELECT chat, updated_at, current_message_id FROM chat", &[]).await.unwrap_or_default();
         assert_eq!(rows[0].json(0), blob, "the blob is not rewritten");
         assert_eq!((rows[0].int(1), rows[0].text(2)), (100, "n".to_owned()));
@@ -210,7 +275,7 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "m").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.writable);
-        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await, Ok(false));
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| applied.written()), Ok(false));
         assert_eq!(load(&db, "missing", "m").await, Ok(None));
     }
 
@@ -221,7 +286,7 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         for (message, update) in [("a", json!({"content": "edited"})), ("n", json!({"content": "new", "parentId": "a"}))] {
             let target = load(&db, "c", message).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
-            assert_eq!(apply(&ctx, &target, object(update), true).await, Ok(true));
+            assert_eq!(apply(&ctx, &target, object(update), true).await.map(|applied| applied.written()), Ok(true));
         }
         let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
         assert_eq!(left[0].int(0), 0, "no patch left pending");
@@ -235,13 +300,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn writing_through_answers_the_chat_as_stored_and_folds_patches_left_pending() {
+        let db = setup(json!({"history": {"currentId": "a", "messages": {"a": {"id": "a", "content": "old"}}}})).await;
+        let patching = Settings { message_patch_limit: 64, ..Settings::default() };
+        let ctx = Ctx { now: 100, ..Ctx::new(&db, &patching) };
+        let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        assert!(matches!(apply(&ctx, &target, object(json!({"content": "pending"})), true).await, Ok(Applied::Written(None))));
+        // The limit is back to 0: the next write folds the pending patch with its own.
+        let settings = Settings::default();
+        let ctx = Ctx { now: 200, ..Ctx::new(&db, &settings) };
+        let target = load(&db, "c", "n").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        let Ok(Applied::Written(Some(answered))) = apply(&ctx, &target, object(json!({"content": "new", "parentId": "a"})), false).await else {
+            panic!("the write-through answers the chat");
+        };
+        let stored = crate::chats::model::find_stored(&db, "c").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+        assert_eq!(answered, stored, "the answer is what a read finds");
+        assert_eq!(stored.chat["history"]["messages"]["a"]["content"], "pending");
+        assert_eq!(stored.chat["history"]["currentId"], "n");
+        assert_eq!((stored.updated_at, stored.current_message_id.as_deref()), (100, Some("n")), "untouched: updated_at stays");
+        let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
+        assert_eq!(left[0].int(0), 0, "no patch left pending");
+    }
+
+    #[tokio::test]
     async fn more_than_the_limit_of_patches_fold_into_the_blob() {
         let db = setup(json!({"history": {"currentId": null, "messages": {}}})).await;
         let settings = Settings { message_patch_limit: 64, ..Settings::default() };
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         for index in 0..=64 {
             let target = load(&db, "c", &format!("m{index}")).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
-            assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await, Ok(true));
+            assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await.map(|applied| applied.written()), Ok(true));
         }
         let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
         assert_eq!(left[0].int(0), 0, "the 65th patch triggered the fold");

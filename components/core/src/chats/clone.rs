@@ -109,7 +109,7 @@ pub async fn clone_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult
         map.insert("title".into(), json!(title));
     }
     let copy_of = CopyOf { meta: chat.meta.clone(), variables: chat.variables.clone(), pinned: chat.pinned == Some(true), folder_id: chat.folder_id.clone() };
-    Ok(import_copy(ctx, &user, copy, copy_of).await?.response())
+    Ok(import_copy(ctx, &user, copy, copy_of).await?.into_response())
 }
 
 /// The chat `POST /{id}/clone/shared` copies: the snapshot, or the live original of a
@@ -146,7 +146,7 @@ pub async fn clone_shared(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResu
     require_import_permission(ctx, &user).await?;
     let chat = shared_source(ctx, &user, id).await?;
     let branch_point = branch_point(&chat)?;
-    let mut copy = access::viewer_projection(ctx.db, &chat, Some(&user)).await?["chat"].take();
+    let mut copy = access::viewer_projection(ctx.db, chat.clone(), Some(&user)).await?["chat"].take();
     if let Json::Object(map) = &mut copy {
         map.insert("originalChatId".into(), json!(chat.id));
         map.insert("branchPointMessageId".into(), branch_point);
@@ -154,7 +154,7 @@ pub async fn clone_shared(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResu
     }
     reattribute(&mut copy, &chat.user_id, &user);
     let copy_of = CopyOf { meta: chat.meta.clone(), variables: json!({}), pinned: chat.pinned == Some(true), folder_id: None };
-    Ok(import_copy(ctx, &user, copy, copy_of).await?.response())
+    Ok(import_copy(ctx, &user, copy, copy_of).await?.into_response())
 }
 
 #[cfg(test)]

@@ -198,5 +198,5 @@ pub async fn create(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Json> {
         .await
     })
     .await?;
-    Ok(created.response())
+    Ok(created.into_response())
 }

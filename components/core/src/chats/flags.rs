@@ -21,7 +21,7 @@ async fn owned(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<Chat> {
 async fn reload(ctx: &Ctx<'_>, id: &str) -> ApiResult<Json> {
     model::find_stored(ctx.db, id)
         .await?
-        .map(|chat| chat.response())
+        .map(|chat| chat.into_response())
         .ok_or_else(|| ApiError::unauthorized(E_DEFAULT))
 }
 

@@ -43,7 +43,7 @@ pub async fn chats_in_subtree(ctx: &Ctx<'_>, request: &Request, folder_id: &str)
         )
         .await?;
     let chats = super::model::prepare_all(ctx.db, rows.iter().map(Chat::from_row).collect()).await?;
-    Ok(chats.iter().map(Chat::response).collect())
+    Ok(chats.into_iter().map(Chat::into_response).collect())
 }
 
 /// `GET /api/v1/chats/folder/{folder_id}/list?page=&sort_by=&sort_dir=`: the caller's
@@ -93,8 +93,8 @@ pub async fn move_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<
         .await?;
     let moved = model::find_stored(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_DEFAULT))?;
     if owner {
-        Ok(moved.response())
+        Ok(moved.into_response())
     } else {
-        Ok(access::viewer_projection(ctx.db, &moved, Some(&user)).await?)
+        Ok(access::viewer_projection(ctx.db, moved, Some(&user)).await?)
     }
 }

@@ -73,7 +73,7 @@ pub async fn fork_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<
     if !is_owner {
         // Someone else's chat: what they may see of it, and its owner's messages become theirs.
         let viewed = Chat { chat: forked, ..chat.clone() };
-        forked = access::viewer_projection(ctx.db, &viewed, Some(&user)).await?["chat"].take();
+        forked = access::viewer_projection(ctx.db, viewed, Some(&user)).await?["chat"].take();
         reattribute(&mut forked, &chat.user_id, &user);
     }
     history::strip_nul(&mut forked);
@@ -101,5 +101,5 @@ pub async fn fork_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<
         .await
     })
     .await?;
-    Ok(fork.response())
+    Ok(fork.into_response())
 }

@@ -16,7 +16,7 @@ pub async fn get_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult<J
         .await?
         .ok_or_else(|| ApiError::unauthorized(E_NOT_FOUND))?;
     let writable = access::can_access(ctx, &chat, &user, Permission::Write).await?;
-    let mut data = access::viewer_projection(ctx.db, &chat, Some(&user)).await?;
+    let mut data = access::viewer_projection(ctx.db, chat, Some(&user)).await?;
     if let Some(inner) = data["chat"].as_object_mut() {
         inner.insert("share_mode".into(), if writable { json!("continue") } else { Json::Null });
     }

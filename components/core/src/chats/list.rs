@@ -188,7 +188,7 @@ pub async fn all_archived(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Jso
         .map_err(|_| ApiError::bad_request(E_DEFAULT))?;
     let mut chats = Vec::with_capacity(rows.len());
     for row in &rows {
-        chats.push(super::model::prepare(ctx.db, Chat::from_row(row)).await?.response());
+        chats.push(super::model::prepare(ctx.db, Chat::from_row(row)).await?.into_response());
     }
     Ok(chats)
 }

@@ -1,8 +1,8 @@
 //! `POST /{id}/messages/{message_id}` (upsert one message) and `DELETE
 //! /{id}/messages/{message_id}` (spec §2.32, §2.33).
 //!
-//! The upsert is O(size of the message) ([`crate::message_upsert`]); the answer is the whole
-//! chat, as Open WebUI sends it, read once after the write. Deleting restructures the tree
+//! The upsert is [`crate::message_upsert`]; the answer is the whole chat, as Open WebUI sends
+//! it: the one the write produced, or (with pending patches) read once after the write. Deleting restructures the tree
 //! (children removed, grandchildren re-parented), so it rewrites the chat JSON.
 
 use super::model;
@@ -15,7 +15,7 @@ use crate::events::{self, MessageEvent};
 use crate::form::Fields;
 use crate::history;
 use crate::http::Request;
-use crate::message_upsert;
+use crate::message_upsert::{self, Applied};
 use crate::messages;
 use crate::users::User;
 use serde_json::{Map, Value as Json, json};
@@ -55,7 +55,7 @@ pub async fn upsert_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_
     if update.is_empty() {
         return Err(ApiError::bad_request("No message changes supplied"));
     }
-    let written = transaction(ctx.db, async || {
+    let applied = transaction(ctx.db, async || {
         let target = message_upsert::load(ctx.db, id, message_id)
             .await?
             .ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
@@ -65,17 +65,23 @@ pub async fn upsert_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_
         Ok(message_upsert::apply(ctx, &target, update, true).await?)
     })
     .await?;
-    if !written {
+    let written = match applied {
         // Open WebUI fails with a 500 on a chat whose history is not an object.
-        return Err(ApiError::bad_request(E_DEFAULT));
-    }
+        Applied::Refused => return Err(ApiError::bad_request(E_DEFAULT)),
+        Applied::Written(chat) => chat,
+    };
     let (kind, payload) = match (&content, &voice) {
         (Some(content), _) => ("chat:message", json!({"chat_id": id, "message_id": message_id, "content": content})),
         (None, voice) => ("chat:message:voice", json!({"chat_id": id, "message_id": message_id, "voice": voice})),
     };
     events::publish(ctx, MessageEvent::new(id, message_id, &owner, kind, payload)).await;
-    let chat = model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?;
-    Ok(chat.response())
+    // The chat as the write stored it (Open WebUI answers that), or, when the update is
+    // pending as a patch, read again with read-time repair.
+    let chat = match written {
+        Some(chat) => chat,
+        None => model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?,
+    };
+    Ok(chat.into_response())
 }
 
 /// `DELETE /api/v1/chats/{id}/messages/{message_id}`: removes the message and its children,
@@ -109,11 +115,7 @@ pub async fn delete_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_
             }
             chat.updated_at = ctx.now;
         }
-        chat.title = match chat.chat.get("title") {
-            None => "New Chat".to_owned(),
-            Some(Json::String(title)) => history::strip_nul_str(title),
-            Some(other) => other.to_string(),
-        };
+        chat.title = history::stored_title(&chat.chat);
         chat.current_message_id = history::current_message_id(&chat.chat);
         ctx.db
             .execute(
@@ -124,5 +126,5 @@ pub async fn delete_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_
         Ok::<_, ApiError>(chat)
     })
     .await?;
-    Ok(chat.response())
+    Ok(chat.into_response())
 }

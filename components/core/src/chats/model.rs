@@ -93,31 +93,32 @@ impl Chat {
             .collect()
     }
 
-    /// ChatResponse JSON, fields in FastAPI's order (spec §3.2).
-    pub fn response(&self) -> Json {
-        self.response_with_usage(Json::Null)
+    /// ChatResponse JSON, fields in FastAPI's order (spec §3.2). Takes the chat: its JSON
+    /// (up to megabytes) moves into the answer instead of being copied.
+    pub fn into_response(self) -> Json {
+        self.into_response_with_usage(Json::Null)
     }
 
     /// ChatResponse JSON with a `context_usage` value.
-    pub fn response_with_usage(&self, context_usage: Json) -> Json {
-        json!({
-            "id": self.id,
-            "user_id": self.user_id,
-            "title": self.title,
-            "chat": self.chat,
-            "updated_at": self.updated_at,
-            "created_at": self.created_at,
-            "share_id": self.share_id,
-            "archived": self.archived,
-            "pinned": self.pinned,
-            "meta": self.meta,
-            "variables": self.variables,
-            "folder_id": self.folder_id,
-            "tasks": if self.tasks.is_array() { self.tasks.clone() } else { Json::Null },
-            "summary": self.summary,
-            "current_message_id": self.current_message_id,
-            "context_usage": context_usage,
-        })
+    pub fn into_response_with_usage(self, context_usage: Json) -> Json {
+        let mut response = Map::with_capacity(16);
+        response.insert("id".into(), Json::String(self.id));
+        response.insert("user_id".into(), Json::String(self.user_id));
+        response.insert("title".into(), Json::String(self.title));
+        response.insert("chat".into(), self.chat);
+        response.insert("updated_at".into(), json!(self.updated_at));
+        response.insert("created_at".into(), json!(self.created_at));
+        response.insert("share_id".into(), json!(self.share_id));
+        response.insert("archived".into(), Json::Bool(self.archived));
+        response.insert("pinned".into(), json!(self.pinned));
+        response.insert("meta".into(), self.meta);
+        response.insert("variables".into(), self.variables);
+        response.insert("folder_id".into(), json!(self.folder_id));
+        response.insert("tasks".into(), if self.tasks.is_array() { self.tasks } else { Json::Null });
+        response.insert("summary".into(), json!(self.summary));
+        response.insert("current_message_id".into(), json!(self.current_message_id));
+        response.insert("context_usage".into(), context_usage);
+        Json::Object(response)
     }
 }
 
@@ -136,14 +137,18 @@ pub async fn find(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> 
 /// memory: the same statement fetches them, so a chat without any costs one primary-key
 /// lookup plus one probe of the patch table's primary key.
 pub async fn find_stored(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
+    Ok(find_unfolded(db, id).await?.map(|(mut chat, pending)| {
+        patches::fold(&mut chat.chat, &pending);
+        chat
+    }))
+}
+
+/// [`find_stored`] before the fold: the row and its pending patches, from one statement.
+pub async fn find_unfolded(db: &dyn Database, id: &str) -> Result<Option<(Chat, Vec<patches::Patch>)>, DbError> {
     let rows = db
         .query(&format!("SELECT {CHAT_COLUMNS}, {PENDING_JSON_SQL} FROM chat WHERE id = ?"), &[id.into()])
         .await?;
-    Ok(rows.first().map(|row| {
-        let mut chat = Chat::from_row(row);
-        patches::fold(&mut chat.chat, &patches::from_json_array(&row.json(PENDING_COLUMN)));
-        chat
-    }))
+    Ok(rows.first().map(|row| (Chat::from_row(row), patches::from_json_array(&row.json(PENDING_COLUMN)))))
 }
 
 /// For a full-chat write, inside the caller's transaction: the chat as stored with its

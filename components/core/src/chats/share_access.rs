@@ -95,7 +95,7 @@ pub async fn update_access(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiRes
         Ok::<_, ApiError>(())
     })
     .await?;
-    Ok(chat.response())
+    Ok(chat.into_response())
 }
 
 /// `GET /api/v1/chats/shared/{id}/access`: the share's grants.

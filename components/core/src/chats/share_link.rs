@@ -33,7 +33,7 @@ impl Opened {
 }
 
 async fn project(ctx: &Ctx<'_>, chat: Chat, user: Option<&User>, live: bool) -> ApiResult<Opened> {
-    let mut response = access::viewer_projection(ctx.db, &chat, user).await?;
+    let mut response = access::viewer_projection(ctx.db, chat.clone(), user).await?;
     if let Some(inner) = response["chat"].as_object_mut() {
         inner.insert("share_mode".into(), if live { json!("continue") } else { Json::Null });
     }

@@ -72,7 +72,7 @@ pub async fn share_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResult
             shares::create(ctx, &chat, share_mode.as_ref().unwrap_or(&Json::Null)).await?;
             model::find_stored(ctx.db, id).await?
         };
-        Ok(chat.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?.response())
+        Ok(chat.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?.into_response())
     })
     .await
 }

@@ -134,5 +134,5 @@ pub async fn import(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<Json>> {
         Ok::<Vec<Chat>, ApiError>(created)
     })
     .await?;
-    Ok(created.iter().map(Chat::response).collect())
+    Ok(created.into_iter().map(Chat::into_response).collect())
 }

@@ -122,7 +122,7 @@ pub async fn update_chat(ctx: &Ctx<'_>, request: &Request, id: &str) -> ApiResul
     })
     .await?;
     if updated.user_id != user.id {
-        return Ok(access::viewer_projection(ctx.db, &updated, Some(&user)).await?);
+        return Ok(access::viewer_projection(ctx.db, updated, Some(&user)).await?);
     }
-    Ok(updated.response())
+    Ok(updated.into_response())
 }
