@@ -300,7 +300,9 @@ impl RemoteConnection {
 /// which carries the Hrana error code.
 fn loss_of(error: &libsql::Error) -> Option<Loss> {
     let message = error.to_string();
-    if message.contains("Stream handle") {
+    // `429 Timed out while opening database connection`: sqld had no connection free for a
+    // new stream (its --max-concurrent-connections), so nothing ran on it.
+    if message.contains("Stream handle") || message.contains("status=429") {
         return Some(Loss::Stream);
     }
     ["STREAM_EXPIRED", "TRANSACTION_TIMEOUT", "SQLITE_INTERRUPT", "SQLITE_BUSY"]
@@ -328,6 +330,10 @@ mod tests {
             (
                 r#"stream error: `Error { message: "SQLite error: interrupted", code: "SQLITE_INTERRUPT" }`"#,
                 Some(Loss::Statement),
+            ),
+            (
+                r#"api error: `status=429 Too Many Requests, body={"error":"Timed out while opening database connection"}`"#,
+                Some(Loss::Stream),
             ),
             (
                 "cursor error: `error at step 0: (error code: SQLITE_BUSY) `SQLite error: database is locked``",

@@ -105,6 +105,9 @@ impl Failure {
     /// Whether the statement was not run, and how much was lost with it.
     fn loss(&self) -> Option<Loss> {
         match self {
+            // sqld had no connection free for a new stream (`Timed out while opening database
+            // connection`, its --max-concurrent-connections): nothing ran.
+            Self::Pipeline { status: 429, .. } => Some(Loss::Stream),
             // Whatever the code says, this side has forgotten the stream.
             Self::Pipeline { error, .. } => error.code.as_deref().and_then(Loss::of_code).map(|_| Loss::Stream),
             Self::Statement(error) => error.code.as_deref().and_then(Loss::of_code),

@@ -285,6 +285,16 @@ fn a_statement_the_server_keeps_refusing_fails_after_ten_seconds_of_pauses() {
 }
 
 #[test]
+fn a_server_out_of_connections_is_asked_again() {
+    let fake = Fake::default();
+    fake.reply(429, json!({"error": "Timed out while opening database connection"}))
+        .pipeline(Some("b1"), vec![ok(), executed(json!([]), 1)]);
+    let db = database(&fake);
+    assert_eq!(run(db.execute("UPDATE chat SET title = 'x'", &[])), Ok(1));
+    assert_eq!(fake.sql(1), [FOREIGN_KEYS_OFF, "UPDATE chat SET title = 'x'"], "a new stream, the statement once more");
+}
+
+#[test]
 fn a_busy_commit_is_not_run_again() {
     let fake = Fake::default();
     fake.pipeline(Some("b1"), vec![ok(), ok()]).pipeline(Some("b2"), vec![failed("SQLITE_BUSY", "database is locked")]);
