@@ -29,6 +29,7 @@ pub mod realtime;
 pub mod schema;
 pub mod search;
 pub mod settings;
+pub mod split_chat;
 pub mod tags;
 pub mod users;
 

@@ -14,12 +14,14 @@
 //!
 //! Callers run [`load`] and [`apply`] inside one transaction.
 
-use crate::chats::model::{self, Chat};
+use crate::chats::model::{self, Chat, ChatAnswer, StoredChatResponse};
 use crate::context::Ctx;
 use crate::db::{Database, DbError};
 use crate::history;
 use crate::messages;
-use crate::patches;
+use crate::patches::{self, Patch};
+use crate::split_chat::SplitChat;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 /// A message about to be written, with what the write needs to know about it.
@@ -101,13 +103,33 @@ pub enum Applied {
     Refused,
     /// Written. With the update applied to the chat JSON at once, the chat as now stored
     /// (no read-time repair); `None` when it is pending as a patch.
-    Written(Option<Chat>),
+    Written(Option<AsStored>),
 }
 
 impl Applied {
     /// Whether the write happened.
     pub fn written(&self) -> bool {
         matches!(self, Self::Written(_))
+    }
+}
+
+/// A chat as a write stored it.
+#[derive(Debug)]
+pub enum AsStored {
+    /// Parsed (the write parsed the whole chat JSON).
+    Parsed(Chat),
+    /// The row, `chat` left `null`, and the JSON text stored: the write edited the text
+    /// ([`SplitChat`]) and nothing needs it parsed.
+    Text(Chat, Box<RawValue>),
+}
+
+impl AsStored {
+    /// The answer Open WebUI gives after the write: the chat as stored.
+    pub fn into_answer(self) -> ChatAnswer {
+        match self {
+            Self::Parsed(chat) => ChatAnswer::Parsed(chat.into_response()),
+            Self::Text(chat, text) => ChatAnswer::Stored(StoredChatResponse::new(chat, text)),
+        }
     }
 }
 
@@ -177,42 +199,66 @@ pub async fn apply(ctx: &Ctx<'_>, target: &Target, update: Map<String, Json>, to
 /// still pending from a time the limit was higher are folded, the history's `currentId` is
 /// repaired, `recorded` is written into the history, and the JSON is stored with the
 /// `title` and `current_message_id` it implies and `updated_at` (when `touch`) in one
-/// `UPDATE`. Returns the chat as stored, so the caller need not read and parse it again.
+/// `UPDATE`. Returns the chat as stored, so the caller need not read it again.
+///
+/// When nothing is pending and the repair has nothing to do (the usual case), the stored
+/// text is edited without parsing the messages the write does not touch ([`SplitChat`]).
 async fn write_through(
     ctx: &Ctx<'_>,
     target: &Target,
     recorded: Map<String, Json>,
     is_new: bool,
     touch: bool,
-) -> Result<Option<Chat>, DbError> {
+) -> Result<Option<AsStored>, DbError> {
+    let update = Patch { message_id: target.message_id.clone(), patch: recorded, is_new, seq: 0 };
+    let Some((mut chat, text, pending)) = model::find_unparsed(ctx.db, &target.chat_id).await? else { return Ok(None) };
+    if pending.is_empty()
+        && let Some(mut split) = text.as_deref().and_then(SplitChat::parse)
+        && split.needs_no_repair() == Some(true)
+        && split.apply(&update).is_some()
+        && let Some(text) = split.to_text().and_then(|text| RawValue::from_string(text).ok())
+    {
+        if touch {
+            chat.updated_at = ctx.now;
+        }
+        chat.current_message_id = split.current_message_id();
+        store(ctx, &mut chat, text.get(), split.stored_title()).await?;
+        return Ok(Some(AsStored::Text(chat, text)));
+    }
     let Some((mut chat, pending)) = model::find_unfolded(ctx.db, &target.chat_id).await? else { return Ok(None) };
     patches::fold(&mut chat.chat, &pending);
     history::repair_current_id(&mut chat.chat);
-    let update = patches::Patch { message_id: target.message_id.clone(), patch: recorded, is_new, seq: 0 };
     patches::fold(&mut chat.chat, std::slice::from_ref(&update));
     if touch {
         chat.updated_at = ctx.now;
     }
     chat.current_message_id = history::current_message_id(&chat.chat);
     let title = history::stored_title(&chat.chat);
-    let params = [(&chat.chat).into(), chat.updated_at.into(), chat.current_message_id.clone().into(), target.chat_id.as_str().into()];
-    if title == chat.title {
-        // Unchanged, the title is not written: that would re-index it for search.
-        ctx.db.execute("UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ? WHERE id = ?", &params).await?;
-    } else {
-        chat.title = title;
-        let [json, updated_at, current, id] = params;
-        ctx.db
-            .execute(
-                "UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ?, title = ? WHERE id = ?",
-                &[json, updated_at, current, chat.title.as_str().into(), id],
-            )
-            .await?;
-    }
+    let text = chat.chat.to_string();
+    store(ctx, &mut chat, &text, title).await?;
     if !pending.is_empty() {
         patches::clear(ctx.db, &target.chat_id).await?;
     }
-    Ok(Some(chat))
+    Ok(Some(AsStored::Parsed(chat)))
+}
+
+/// Writes a chat's JSON `text`, `updated_at`, `current_message_id` and, when it changed,
+/// `title` (an unchanged title is not written: that would re-index it for search).
+async fn store(ctx: &Ctx<'_>, chat: &mut Chat, text: &str, title: String) -> Result<(), DbError> {
+    let params = [text.into(), chat.updated_at.into(), chat.current_message_id.clone().into(), chat.id.as_str().into()];
+    if title == chat.title {
+        ctx.db.execute("UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ? WHERE id = ?", &params).await?;
+        return Ok(());
+    }
+    chat.title = title;
+    let [json, updated_at, current, id] = params;
+    ctx.db
+        .execute(
+            "UPDATE chat SET chat = ?, updated_at = ?, current_message_id = ?, title = ? WHERE id = ?",
+            &[json, updated_at, current, chat.title.as_str().into(), id],
+        )
+        .await?;
+    Ok(())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -310,8 +356,10 @@ mod tests {
         let settings = Settings::default();
         let ctx = Ctx { now: 200, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "n").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
-        let Ok(Applied::Written(Some(answered))) = apply(&ctx, &target, object(json!({"content": "new", "parentId": "a"})), false).await else {
-            panic!("the write-through answers the chat");
+        let Ok(Applied::Written(Some(AsStored::Parsed(answered)))) =
+            apply(&ctx, &target, object(json!({"content": "new", "parentId": "a"})), false).await
+        else {
+            panic!("with a patch pending, the write parses the chat and answers it");
         };
         let stored = crate::chats::model::find_stored(&db, "c").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert_eq!(answered, stored, "the answer is what a read finds");
@@ -320,6 +368,39 @@ mod tests {
         assert_eq!((stored.updated_at, stored.current_message_id.as_deref()), (100, Some("n")), "untouched: updated_at stays");
         let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
         assert_eq!(left[0].int(0), 0, "no patch left pending");
+    }
+
+    #[tokio::test]
+    async fn a_consistent_chat_is_edited_as_text_and_stored_as_the_full_parse_would() {
+        let blob = json!({"title": "t", "history": {"currentId": "b", "messages": {
+            "a": {"id": "a", "parentId": null, "childrenIds": ["b"], "role": "user", "content": "q", "timestamp": 1},
+            "b": {"id": "b", "parentId": "a", "childrenIds": [], "role": "assistant", "content": "r", "timestamp": 2}
+        }}, "messages": []});
+        let settings = Settings::default();
+        for (message, update) in [("b", json!({"content": "edited"})), ("c", json!({"content": "new", "parentId": "b"}))] {
+            let text_db = setup(blob.clone()).await;
+            let ctx = Ctx { now: 100, ..Ctx::new(&text_db, &settings) };
+            let target = load(&text_db, "c", message).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+            let Ok(Applied::Written(Some(AsStored::Text(row, text)))) = apply(&ctx, &target, object(update.clone()), true).await else {
+                panic!("{message}: a consistent chat is edited as text");
+            };
+            // The reference: the same write through the full parse (a patch made it take that path).
+            let parsed_db = setup(blob.clone()).await;
+            parsed_db
+                .execute("INSERT INTO chatsvc_message_patch (chat_id, message_id, patch, is_new, seq) VALUES ('c', 'a', '{}', 0, 1)", &[])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ctx = Ctx { now: 100, ..Ctx::new(&parsed_db, &settings) };
+            let target = load(&parsed_db, "c", message).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+            let Ok(Applied::Written(Some(AsStored::Parsed(reference)))) = apply(&ctx, &target, object(update), true).await else {
+                panic!("{message}: with a patch pending the full parse runs");
+            };
+            let stored = crate::chats::model::find_stored(&text_db, "c").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
+            assert_eq!(stored, reference, "{message}: the same row either way");
+            let answered: Json = serde_json::from_str(text.get()).unwrap_or_default();
+            assert_eq!(answered, reference.chat, "{message}: the answer is what was stored");
+            assert_eq!((row.updated_at, row.current_message_id.clone()), (100, reference.current_message_id.clone()));
+        }
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 //! it: the one the write produced, or (with pending patches) read once after the write. Deleting restructures the tree
 //! (children removed, grandchildren re-parented), so it rewrites the chat JSON.
 
-use super::model;
+use super::model::{self, ChatAnswer};
 use crate::access;
 use crate::auth;
 use crate::context::Ctx;
@@ -33,7 +33,7 @@ pub async fn writable_owner(ctx: &Ctx<'_>, user: &User, id: &str) -> ApiResult<S
 /// `POST /api/v1/chats/{id}/messages/{message_id}`: `{content?, voice?}` merged into the
 /// message (created when absent), `updated_at` bumped, `chat:message` /
 /// `chat:message:voice` published to the owner.
-pub async fn upsert_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_id: &str) -> ApiResult<Json> {
+pub async fn upsert_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_id: &str) -> ApiResult<ChatAnswer> {
     let body = request.body()?;
     let user = auth::verified_user(ctx, request).await?;
     let raw = body.object()?;
@@ -77,11 +77,10 @@ pub async fn upsert_message(ctx: &Ctx<'_>, request: &Request, id: &str, message_
     events::publish(ctx, MessageEvent::new(id, message_id, &owner, kind, payload)).await;
     // The chat as the write stored it (Open WebUI answers that), or, when the update is
     // pending as a patch, read again with read-time repair.
-    let chat = match written {
-        Some(chat) => chat,
-        None => model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?,
-    };
-    Ok(chat.into_response())
+    Ok(match written {
+        Some(stored) => stored.into_answer(),
+        None => ChatAnswer::Parsed(model::find(ctx.db, id).await?.ok_or_else(|| ApiError::unauthorized(E_PROHIBITED))?.into_response()),
+    })
 }
 
 /// `DELETE /api/v1/chats/{id}/messages/{message_id}`: removes the message and its children,

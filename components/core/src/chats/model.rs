@@ -57,11 +57,16 @@ fn object_or_empty(value: Json) -> Json {
 impl Chat {
     /// Reads a row selected with [`CHAT_COLUMNS`].
     pub fn from_row(row: &Row) -> Self {
+        Self { chat: object_or_empty(row.json(3)), ..Self::from_row_but_chat(row) }
+    }
+
+    /// [`Chat::from_row`] without parsing the chat JSON (`chat` is left `null`).
+    fn from_row_but_chat(row: &Row) -> Self {
         Self {
             id: row.text(0),
             user_id: row.text(1),
             title: row.text(2),
-            chat: object_or_empty(row.json(3)),
+            chat: Json::Null,
             created_at: row.int(4),
             updated_at: row.int(5),
             share_id: row.opt_text(6),
@@ -120,6 +125,76 @@ impl Chat {
         response.insert("context_usage".into(), context_usage);
         Json::Object(response)
     }
+}
+
+/// ChatResponse ([`Chat::into_response`]) with the chat JSON passed through as the text it
+/// was stored as, for an answer about a chat that was edited without parsing it
+/// ([`crate::split_chat`]). Field order as FastAPI's (a test checks it against
+/// [`Chat::into_response`]).
+#[derive(Debug, Serialize)]
+pub struct StoredChatResponse {
+    id: String,
+    user_id: String,
+    title: String,
+    chat: Box<serde_json::value::RawValue>,
+    updated_at: i64,
+    created_at: i64,
+    share_id: Option<String>,
+    archived: bool,
+    pinned: Option<bool>,
+    meta: Json,
+    variables: Json,
+    folder_id: Option<String>,
+    tasks: Json,
+    summary: Option<String>,
+    current_message_id: Option<String>,
+    context_usage: Json,
+}
+
+impl StoredChatResponse {
+    /// The answer for `chat` (its `chat` field ignored) whose JSON is `text`.
+    pub fn new(chat: Chat, text: Box<serde_json::value::RawValue>) -> Self {
+        Self {
+            chat: text,
+            id: chat.id,
+            user_id: chat.user_id,
+            title: chat.title,
+            updated_at: chat.updated_at,
+            created_at: chat.created_at,
+            share_id: chat.share_id,
+            archived: chat.archived,
+            pinned: chat.pinned,
+            meta: chat.meta,
+            variables: chat.variables,
+            folder_id: chat.folder_id,
+            tasks: if chat.tasks.is_array() { chat.tasks } else { Json::Null },
+            summary: chat.summary,
+            current_message_id: chat.current_message_id,
+            context_usage: Json::Null,
+        }
+    }
+}
+
+/// A ChatResponse, parsed or with the chat JSON as stored text.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ChatAnswer {
+    /// Built from a parsed chat ([`Chat::into_response`]).
+    Parsed(Json),
+    /// The chat JSON passed through as stored.
+    Stored(StoredChatResponse),
+}
+
+/// A chat's row with its JSON still as stored text (`None` when the column does not hold
+/// text), and its pending patches: for writes that edit the text ([`crate::split_chat`]).
+pub async fn find_unparsed(db: &dyn Database, id: &str) -> Result<Option<(Chat, Option<String>, Vec<patches::Patch>)>, DbError> {
+    let rows = db
+        .query(&format!("SELECT {CHAT_COLUMNS}, {PENDING_JSON_SQL} FROM chat WHERE id = ?"), &[id.into()])
+        .await?;
+    Ok(rows.first().map(|row| {
+        let text = row.raw_text(3).map(str::to_owned);
+        (Chat::from_row_but_chat(row), text, patches::from_json_array(&row.json(PENDING_COLUMN)))
+    }))
 }
 
 /// Loads a chat by id (any owner), with read-time history repair applied.
@@ -239,5 +314,35 @@ impl ChatTitleId {
             active: false,
             archived: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_answer_is_the_parsed_answer() {
+        let chat = Chat {
+            id: "c".into(),
+            user_id: "u".into(),
+            title: "t".into(),
+            chat: json!({"title": "t", "history": {"messages": {}}}),
+            created_at: 1,
+            updated_at: 2,
+            share_id: Some("s".into()),
+            archived: true,
+            pinned: None,
+            meta: json!({"tags": ["x"]}),
+            variables: json!({}),
+            folder_id: Some("f".into()),
+            tasks: json!("not a list"),
+            summary: None,
+            current_message_id: Some("m".into()),
+            last_read_at: Some(3),
+        };
+        let text = serde_json::value::to_raw_value(&chat.chat).unwrap_or_else(|e| panic!("{e}"));
+        let stored = serde_json::to_string(&StoredChatResponse::new(chat.clone(), text)).unwrap_or_default();
+        assert_eq!(stored, chat.into_response().to_string(), "same fields, same order");
     }
 }

@@ -110,6 +110,14 @@ impl Row {
         self.opt_bool(index).unwrap_or(false)
     }
 
+    /// Text column as stored, without conversion: `None` unless the value is text.
+    pub fn raw_text(&self, index: usize) -> Option<&str> {
+        match self.get(index) {
+            Value::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
     /// JSON column parsed, or `None` for NULL or text that is not JSON.
     pub fn opt_json(&self, index: usize) -> Option<Json> {
         match self.get(index) {
