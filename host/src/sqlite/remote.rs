@@ -27,6 +27,16 @@ use std::time::{Duration, Instant};
 /// sqld expires idle streams after 10 s; stay well below.
 const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(5);
 
+/// A statement the server has not answered in this long is given up ([`RemoteConnection::abandon`])
+/// instead of waiting forever: a request holding the write gate would otherwise stall every
+/// writer of the process behind it. Far above sqld's own waits (5 s transaction timeout,
+/// 1 s for a free connection).
+#[cfg(not(test))]
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// [`STATEMENT_TIMEOUT`] in unit tests, which wait it out.
+#[cfg(test)]
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// A libSQL server database: where it is and how to reach it.
 pub struct RemoteDatabase {
     db: libsql::Database,
@@ -200,9 +210,15 @@ impl RemoteConnection {
                 }
             });
         }
-        let result = match self.conn.query(sql, params).await {
-            Ok(rows) => RemoteRows::read(rows).await,
-            Err(e) => Err(e),
+        let answer = tokio::time::timeout(STATEMENT_TIMEOUT, async {
+            match self.conn.query(sql, params).await {
+                Ok(rows) => RemoteRows::read(rows).await,
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        let Ok(result) = answer else {
+            return Err(self.abandon(sql).await);
         };
         self.update(|state| {
             state.last_used = Some(Instant::now());
@@ -229,9 +245,27 @@ impl RemoteConnection {
 
     /// Opens a stream: its first statement turns foreign keys off.
     async fn open_stream(&self) -> Result<(), libsql::Error> {
-        let mut rows = self.conn.query("PRAGMA foreign_keys=OFF", ()).await?;
-        while rows.next().await?.is_some() {}
-        Ok(())
+        let pragma = "PRAGMA foreign_keys=OFF";
+        let opened = tokio::time::timeout(STATEMENT_TIMEOUT, async {
+            let mut rows = self.conn.query(pragma, ()).await?;
+            while rows.next().await?.is_some() {}
+            Ok(())
+        })
+        .await;
+        match opened {
+            Ok(result) => result,
+            Err(_) => Err(self.abandon(pragma).await),
+        }
+    }
+
+    /// Gives up a statement the server did not answer within [`STATEMENT_TIMEOUT`]: whether it
+    /// ran is unknown, so it is not run again; the stream, with any transaction on it, is
+    /// dropped on this side (the server expires it), and the error goes to the component.
+    async fn abandon(&self, sql: &str) -> libsql::Error {
+        let shown: String = sql.chars().take(80).collect();
+        tracing::warn!("the libSQL server did not answer `{shown}` in {STATEMENT_TIMEOUT:?}; abandoning its stream");
+        self.forget_stream().await;
+        libsql::Error::ConnectionFailed(format!("no answer from the libSQL server in {STATEMENT_TIMEOUT:?}"))
     }
 
     /// No transaction is open on this connection's stream (as far as this side knows).
@@ -313,7 +347,28 @@ fn loss_of(error: &libsql::Error) -> Option<Loss> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Loss, loss_of};
+    use super::{Loss, RemoteDatabase, STATEMENT_TIMEOUT, loss_of};
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_fails_the_statement_instead_of_hanging() {
+        // Accepts connections and reads requests, never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let database = RemoteDatabase::open(&format!("http://{address}"), "").await.unwrap_or_else(|e| panic!("{e}"));
+        let connection = database.connect().unwrap_or_else(|e| panic!("{e}"));
+        let started = std::time::Instant::now();
+        let query = connection.query("BEGIN IMMEDIATE", libsql::params::Params::None);
+        let result = tokio::time::timeout(STATEMENT_TIMEOUT * 10, query).await.unwrap_or_else(|_| panic!("the statement hung"));
+        assert!(result.is_err(), "no answer is an error");
+        assert!(started.elapsed() < STATEMENT_TIMEOUT * 3, "given up after about {STATEMENT_TIMEOUT:?}: {:?}", started.elapsed());
+        assert!(connection.is_autocommit(), "nothing is left open on this side, so the write gate is given back");
+    }
 
     #[test]
     fn losses_are_read_from_sqld_errors() {
