@@ -19,7 +19,7 @@
 //! only rolls back what a component left open), so the server holds at most one stream per
 //! pooled or busy connection; dropping a connection closes its stream on the server.
 
-use chat_core::db::hrana::recovery::{Backoff, Loss, TransactionControl};
+use chat_core::db::hrana::recovery::{Loss, Retry, TransactionControl};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -120,7 +120,7 @@ impl RemoteConnection {
     /// the write lock back, before or while the rows came back) and nothing but a `BEGIN` ran
     /// on the stream since the last commit, the statement is run again (on a new stream when
     /// the old one is gone, with that `BEGIN` first), with growing pauses for up to 10 s
-    /// ([`Backoff`]): nothing was lost, and a statement stuck behind a crashed node's
+    /// ([`Retry`]): nothing was lost, and a statement stuck behind a crashed node's
     /// transaction gets through once sqld takes the lock back, instead of failing.
     pub async fn query(
         &self,
@@ -128,47 +128,36 @@ impl RemoteConnection {
         params: libsql::params::Params,
     ) -> Result<RemoteRows, libsql::Error> {
         let kind = TransactionControl::of(sql);
-        // What a new stream would need to pick up where this one is: nothing outside a
-        // transaction, the `BEGIN` right after one; `None` when statements would be lost.
-        let replay = self.with_state(|state| match &state.begin {
-            None => Some(None),
-            Some(begin) if state.in_transaction_statements == 0 => Some(Some(begin.clone())),
-            Some(_) => None,
+        let mut retry = self.with_state(|state| {
+            Retry::new(state.begin.as_deref(), state.in_transaction_statements, kind)
         });
-        // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
-        let ends_transaction = matches!(
-            kind,
-            Some(TransactionControl::Commit | TransactionControl::Rollback)
-        );
-        let replay = replay.filter(|_| !ends_transaction);
-        let mut backoff = Backoff::default();
         let mut result = self.run(sql, params.clone(), kind).await;
         loop {
             let Err(error) = &result else {
                 return result;
             };
-            let Some(loss) = loss_of(error) else {
-                return result;
-            };
-            match (loss, &replay) {
+            let loss = loss_of(error);
+            if loss == Some(Loss::Stream) {
                 // Whatever the stream held is gone with it on the server.
-                (Loss::Stream, _) => self.forget_stream().await,
-                // The stream lives on, maybe still inside the `BEGIN`: end that before
-                // replaying. (Failing, it leaves no transaction either; see `run`.)
-                (Loss::Statement, Some(Some(_))) => {
-                    let rollback = Some(TransactionControl::Rollback);
-                    let _ = self
-                        .run("ROLLBACK", libsql::params::Params::None, rollback)
-                        .await;
-                }
-                (Loss::Statement, _) => {}
+                self.forget_stream().await;
             }
-            let (Some(begin), Some(pause)) = (&replay, backoff.next_pause()) else {
+            let Some(attempt) = retry.after(loss) else {
                 return result;
             };
-            tracing::debug!("libSQL statement not run ({error}); running it again in {pause:?}");
-            tokio::time::sleep(pause).await;
-            result = match begin {
+            if attempt.roll_back_first {
+                // The stream lives on, maybe still inside the `BEGIN`. (Failing, it leaves
+                // no transaction either; see `run`.)
+                let rollback = Some(TransactionControl::Rollback);
+                let _ = self
+                    .run("ROLLBACK", libsql::params::Params::None, rollback)
+                    .await;
+            }
+            tracing::debug!(
+                "libSQL statement not run ({error}); running it again in {:?}",
+                attempt.pause
+            );
+            tokio::time::sleep(attempt.pause).await;
+            result = match &attempt.begin {
                 Some(begin) => {
                     let control = Some(TransactionControl::Begin);
                     match self.run(begin, libsql::params::Params::None, control).await {

@@ -29,7 +29,7 @@ mod tests;
 use super::{Database, DbError, Row, Value, split_statements};
 use async_trait::async_trait;
 use proto::{Batch, PipelineRequest, PipelineResponse, StmtResult, Stmt, StreamRequest, StreamResponse, StreamResult};
-use recovery::{Backoff, Loss, TransactionControl};
+use recovery::{Loss, Retry, TransactionControl};
 use std::cell::{Cell, RefCell};
 
 /// The first statement on every new stream.
@@ -309,43 +309,28 @@ impl<T: HranaTransport> HranaDatabase<T> {
         result
     }
 
-    /// Runs `work`, again with growing pauses ([`recovery::Backoff`]) while the server did not
-    /// run it and nothing was lost.
+    /// Runs `work`, again with growing pauses while the server did not run it and nothing was
+    /// lost ([`Retry`]).
     async fn run(&self, work: Work<'_>) -> Result<StmtResult, DbError> {
-        let control = work.control();
-        // What a new attempt needs first: nothing outside a transaction, the `BEGIN` right
-        // after one; `None` when statements of the transaction would be lost.
-        let replay = {
+        let mut retry = {
             let stream = self.stream.borrow();
-            match &stream.begin {
-                None => Some(None),
-                Some(begin) if stream.in_transaction_statements == 0 => Some(Some(begin.clone())),
-                Some(_) => None,
-            }
+            Retry::new(stream.begin.as_deref(), stream.in_transaction_statements, work.control())
         };
-        // A lost COMMIT lost the transaction's statements; a lost ROLLBACK has nothing to undo.
-        let ends_transaction = matches!(control, Some(TransactionControl::Commit | TransactionControl::Rollback));
-        let replay = replay.filter(|_| !ends_transaction);
-        let mut backoff = Backoff::default();
         let mut result = self.run_once(&work).await;
         loop {
             let failure = match result {
                 Ok(result) => return Ok(result),
                 Err(failure) => failure,
             };
-            let (Some(loss), Some(begin)) = (failure.loss(), &replay) else {
+            let Some(attempt) = retry.after(failure.loss()) else {
                 return Err(failure.into());
             };
-            if loss == Loss::Statement && begin.is_some() {
-                // The stream lives on, maybe still inside the `BEGIN`: end that before replaying.
+            if attempt.roll_back_first {
                 let rollback = Work::Statement { sql: "ROLLBACK", params: &[], want_rows: false };
                 let _ = self.run_once(&rollback).await;
             }
-            let Some(pause) = backoff.next_pause() else {
-                return Err(failure.into());
-            };
-            self.transport.pause(pause).await;
-            result = match begin {
+            self.transport.pause(attempt.pause).await;
+            result = match &attempt.begin {
                 Some(begin) => match self.run_once(&Work::Statement { sql: begin, params: &[], want_rows: false }).await {
                     Ok(_) => self.run_once(&work).await,
                     Err(failure) => Err(failure),

@@ -68,6 +68,55 @@ impl Backoff {
     }
 }
 
+/// Whether, and how, a statement the server did not run is tried again: decided once before
+/// the first attempt from where the stream stands, then asked after each failure. Both
+/// libSQL clients (the host's remote connections, the components' Hrana client) run their
+/// attempts through it.
+#[derive(Debug)]
+pub struct Retry {
+    /// What a new attempt needs first: `Some(None)` outside a transaction, `Some(Some(begin))`
+    /// right after the transaction's `BEGIN` (run it again first); `None` when statements of
+    /// the transaction would be lost, or the statement ends the transaction (a lost `COMMIT`
+    /// lost its statements; a lost `ROLLBACK` has nothing to undo).
+    replay: Option<Option<String>>,
+    backoff: Backoff,
+}
+
+/// What to do before the next attempt ([`Retry::after`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Wait this long first.
+    pub pause: Duration,
+    /// Roll back what the stream may still hold of the `BEGIN` (its stream lives on).
+    pub roll_back_first: bool,
+    /// Run this `BEGIN` again before the statement.
+    pub begin: Option<String>,
+}
+
+impl Retry {
+    /// For a statement of kind `control` on a stream whose open transaction started with
+    /// `begin` (`None`: no transaction) and has run `statements_since_begin` statements since.
+    pub fn new(begin: Option<&str>, statements_since_begin: usize, control: Option<TransactionControl>) -> Self {
+        let ends_transaction = matches!(control, Some(TransactionControl::Commit | TransactionControl::Rollback));
+        let replay = match begin {
+            _ if ends_transaction => None,
+            None => Some(None),
+            Some(begin) if statements_since_begin == 0 => Some(Some(begin.to_owned())),
+            Some(_) => None,
+        };
+        Self { replay, backoff: Backoff::default() }
+    }
+
+    /// After a failed attempt that lost `loss` (`None`: the statement may have run, or will
+    /// fail again): the next attempt, or `None` to give the error back.
+    pub fn after(&mut self, loss: Option<Loss>) -> Option<Attempt> {
+        let loss = loss?;
+        let begin = self.replay.clone()?;
+        let pause = self.backoff.next_pause()?;
+        Some(Attempt { pause, roll_back_first: loss == Loss::Statement && begin.is_some(), begin })
+    }
+}
+
 /// Statements that start or end a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionControl {
@@ -125,6 +174,22 @@ mod tests {
         for (code, expected) in cases {
             assert_eq!(Loss::of_code(code), expected, "{code}");
         }
+    }
+
+    #[test]
+    fn retries_only_what_loses_nothing() {
+        let first = Duration::from_millis(5);
+        let mut outside = Retry::new(None, 0, None);
+        assert_eq!(outside.after(None), None, "the statement may have run");
+        assert_eq!(outside.after(Some(Loss::Statement)), Some(Attempt { pause: first, roll_back_first: false, begin: None }));
+        let mut after_begin = Retry::new(Some("BEGIN IMMEDIATE"), 0, None);
+        let again = Some(Attempt { pause: first, roll_back_first: true, begin: Some("BEGIN IMMEDIATE".into()) });
+        assert_eq!(after_begin.after(Some(Loss::Statement)), again);
+        let mut lost_stream = Retry::new(Some("BEGIN"), 0, None);
+        assert_eq!(lost_stream.after(Some(Loss::Stream)).map(|attempt| attempt.roll_back_first), Some(false), "nothing left to roll back");
+        assert_eq!(Retry::new(Some("BEGIN"), 1, None).after(Some(Loss::Stream)), None, "a statement of the transaction would be lost");
+        assert_eq!(Retry::new(Some("BEGIN"), 0, Some(TransactionControl::Commit)).after(Some(Loss::Statement)), None);
+        assert_eq!(Retry::new(None, 0, Some(TransactionControl::Rollback)).after(Some(Loss::Stream)), None);
     }
 
     #[test]
