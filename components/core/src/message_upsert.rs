@@ -106,13 +106,6 @@ pub enum Applied {
     Written(Option<AsStored>),
 }
 
-impl Applied {
-    /// Whether the write happened.
-    pub fn written(&self) -> bool {
-        matches!(self, Self::Written(_))
-    }
-}
-
 /// A chat as a write stored it.
 #[derive(Debug)]
 pub enum AsStored {
@@ -225,7 +218,7 @@ async fn write_through(
         store(ctx, &mut chat, text.get(), split.stored_title()).await?;
         return Ok(Some(AsStored::Text(chat, text)));
     }
-    let Some((mut chat, pending)) = model::find_unfolded(ctx.db, &target.chat_id).await? else { return Ok(None) };
+    chat.chat = Chat::parse_chat(text.as_deref());
     patches::fold(&mut chat.chat, &pending);
     history::repair_current_id(&mut chat.chat);
     patches::fold(&mut chat.chat, std::slice::from_ref(&update));
@@ -294,14 +287,14 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "a").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.has_row && target.exists() && target.writable);
-        assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await.map(|applied| applied.written()), Ok(true));
+        assert_eq!(apply(&ctx, &target, object(json!({"meta": {"y": 3}})), false).await.map(|applied| matches!(applied, Applied::Written(_))), Ok(true));
         let row = crate::message_map::one_from_row(&db, "c", "a").await.ok().flatten().unwrap_or_default();
         assert_eq!((row["role"].clone(), row["content"].clone(), row["meta"].clone()), (json!("user"), json!("hi"), json!({"voice": 1, "y": 3})));
 
         // A new message listed in a's childrenIds gets a as parent and the inverse role.
         let target = load(&db, "c", "n").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.exists());
-        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| applied.written()), Ok(true));
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| matches!(applied, Applied::Written(_))), Ok(true));
         let rows = db.query("SELECT chat, updated_at, current_message_id FROM chat", &[]).await.unwrap_or_default();
         assert_eq!(rows[0].json(0), blob, "the blob is not rewritten");
         assert_eq!((rows[0].int(1), rows[0].text(2)), (100, "n".to_owned()));
@@ -321,7 +314,7 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         let target = load(&db, "c", "m").await.ok().flatten().unwrap_or_else(|| panic!("chat"));
         assert!(!target.writable);
-        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| applied.written()), Ok(false));
+        assert_eq!(apply(&ctx, &target, object(json!({"content": "x"})), true).await.map(|applied| matches!(applied, Applied::Written(_))), Ok(false));
         assert_eq!(load(&db, "missing", "m").await, Ok(None));
     }
 
@@ -332,7 +325,7 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         for (message, update) in [("a", json!({"content": "edited"})), ("n", json!({"content": "new", "parentId": "a"}))] {
             let target = load(&db, "c", message).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
-            assert_eq!(apply(&ctx, &target, object(update), true).await.map(|applied| applied.written()), Ok(true));
+            assert_eq!(apply(&ctx, &target, object(update), true).await.map(|applied| matches!(applied, Applied::Written(_))), Ok(true));
         }
         let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
         assert_eq!(left[0].int(0), 0, "no patch left pending");
@@ -410,7 +403,7 @@ mod tests {
         let ctx = Ctx { now: 100, ..Ctx::new(&db, &settings) };
         for index in 0..=64 {
             let target = load(&db, "c", &format!("m{index}")).await.ok().flatten().unwrap_or_else(|| panic!("chat"));
-            assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await.map(|applied| applied.written()), Ok(true));
+            assert_eq!(apply(&ctx, &target, object(json!({"content": index})), false).await.map(|applied| matches!(applied, Applied::Written(_))), Ok(true));
         }
         let left = db.query("SELECT COUNT(*) FROM chatsvc_message_patch", &[]).await.unwrap_or_default();
         assert_eq!(left[0].int(0), 0, "the 65th patch triggered the fold");

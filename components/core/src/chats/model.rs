@@ -60,6 +60,12 @@ impl Chat {
         Self { chat: object_or_empty(row.json(3)), ..Self::from_row_but_chat(row) }
     }
 
+    /// The `chat` field for the column's stored text ([`find_unparsed`]), as
+    /// [`Chat::from_row`] reads it: an object, else `{}`.
+    pub fn parse_chat(text: Option<&str>) -> Json {
+        object_or_empty(text.and_then(|text| serde_json::from_str(text).ok()).unwrap_or(Json::Null))
+    }
+
     /// [`Chat::from_row`] without parsing the chat JSON (`chat` is left `null`).
     fn from_row_but_chat(row: &Row) -> Self {
         Self {
@@ -192,7 +198,7 @@ pub async fn find_unparsed(db: &dyn Database, id: &str) -> Result<Option<(Chat, 
         .query(&format!("SELECT {CHAT_COLUMNS}, {PENDING_JSON_SQL} FROM chat WHERE id = ?"), &[id.into()])
         .await?;
     Ok(rows.first().map(|row| {
-        let text = row.raw_text(3).map(str::to_owned);
+        let text = row.json_text(3).map(str::to_owned);
         (Chat::from_row_but_chat(row), text, patches::from_json_array(&row.json(PENDING_COLUMN)))
     }))
 }
@@ -212,18 +218,14 @@ pub async fn find(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> 
 /// memory: the same statement fetches them, so a chat without any costs one primary-key
 /// lookup plus one probe of the patch table's primary key.
 pub async fn find_stored(db: &dyn Database, id: &str) -> Result<Option<Chat>, DbError> {
-    Ok(find_unfolded(db, id).await?.map(|(mut chat, pending)| {
-        patches::fold(&mut chat.chat, &pending);
-        chat
-    }))
-}
-
-/// [`find_stored`] before the fold: the row and its pending patches, from one statement.
-pub async fn find_unfolded(db: &dyn Database, id: &str) -> Result<Option<(Chat, Vec<patches::Patch>)>, DbError> {
     let rows = db
         .query(&format!("SELECT {CHAT_COLUMNS}, {PENDING_JSON_SQL} FROM chat WHERE id = ?"), &[id.into()])
         .await?;
-    Ok(rows.first().map(|row| (Chat::from_row(row), patches::from_json_array(&row.json(PENDING_COLUMN)))))
+    Ok(rows.first().map(|row| {
+        let mut chat = Chat::from_row(row);
+        patches::fold(&mut chat.chat, &patches::from_json_array(&row.json(PENDING_COLUMN)));
+        chat
+    }))
 }
 
 /// For a full-chat write, inside the caller's transaction: the chat as stored with its

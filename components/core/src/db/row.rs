@@ -110,10 +110,12 @@ impl Row {
         self.opt_bool(index).unwrap_or(false)
     }
 
-    /// Text column as stored, without conversion: `None` unless the value is text.
-    pub fn raw_text(&self, index: usize) -> Option<&str> {
+    /// A JSON column's text as stored, not parsed: text, or a blob holding UTF-8 (what
+    /// [`Row::opt_json`] would parse); `None` for anything else.
+    pub fn json_text(&self, index: usize) -> Option<&str> {
         match self.get(index) {
             Value::Text(text) => Some(text),
+            Value::Blob(bytes) => std::str::from_utf8(bytes).ok(),
             _ => None,
         }
     }
