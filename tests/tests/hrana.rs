@@ -48,6 +48,34 @@ async fn an_unreachable_libsql_server_is_a_503() {
     reply.assert_error(503, "Database unavailable");
 }
 
+/// A libSQL server that accepts connections and never answers: each statement is given up
+/// after `STATEMENT_TIMEOUT` (30 s) instead of holding the request for ever, as the wedged
+/// sqld of `scripts/sqld-wedge-repro` would. Run in the file pass only (the file's tests do
+/// not depend on `TEST_DB`): the 30 s need not be paid three times.
+#[tokio::test]
+async fn a_libsql_server_that_never_answers_is_a_503_after_the_statement_timeout() {
+    if integration_tests::test_db_is_sqld() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let server = Server::start_on(None, &[("db_url", &url)], &[]).await;
+    let started = std::time::Instant::now();
+    let reply = server
+        .send("POST", "/api/v1/auths/signup", None, Some(json!({"name": "A", "email": "a@example.com", "password": "pw"})))
+        .await;
+    let waited = started.elapsed();
+    reply.assert_error(503, "Database unavailable");
+    let timeout = chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
+    assert!(waited >= timeout && waited < timeout + std::time::Duration::from_secs(15), "answered after {waited:?}");
+}
+
 /// A server that answers every request with 401 and records each request's `Authorization`
 /// header (`None` when absent) and path.
 async fn refusing_server() -> (String, Arc<Mutex<Vec<(String, Option<String>)>>>) {

@@ -4,10 +4,11 @@
 
 use async_trait::async_trait;
 use chat_core::db::DbError;
+use chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
 use chat_core::db::hrana::{HranaDatabase, HranaTransport, HttpReply};
 use http_body_util::BodyExt;
 use spin_sdk::http::{FromResponse, Response, Uri};
-use spin_sdk::wasip3::http::types::{Fields, Method, Request, Scheme};
+use spin_sdk::wasip3::http::types::{Fields, Method, Request, RequestOptions, Scheme};
 use spin_sdk::wasip3::http_compat::BodyWriter;
 
 /// Sends Hrana pipelines as `POST` requests, with `Authorization: Bearer <token>` when a token
@@ -26,7 +27,11 @@ impl SpinHttp {
         }
         let headers = Fields::from_list(&headers).map_err(|error| format!("headers: {error:?}"))?;
         let (writer, contents, trailers) = BodyWriter::new();
-        let (request, _) = Request::new(headers, Some(contents), trailers, None);
+        // A server that stopped answering fails the statement instead of hanging the request.
+        let options = RequestOptions::new();
+        let timeout = u64::try_from(STATEMENT_TIMEOUT.as_nanos()).unwrap_or(u64::MAX);
+        options.set_first_byte_timeout(Some(timeout)).map_err(|error| format!("timeout refused: {error:?}"))?;
+        let (request, _) = Request::new(headers, Some(contents), trailers, Some(options));
         let scheme = if uri.scheme_str() == Some("https") { Scheme::Https } else { Scheme::Http };
         request.set_method(&Method::Post).map_err(|()| "method refused".to_owned())?;
         request.set_scheme(Some(&scheme)).map_err(|()| "scheme refused".to_owned())?;

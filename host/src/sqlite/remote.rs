@@ -29,10 +29,9 @@ const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(5);
 
 /// A statement the server has not answered in this long is given up ([`RemoteConnection::abandon`])
 /// instead of waiting forever: a request holding the write gate would otherwise stall every
-/// writer of the process behind it. Far above sqld's own waits (5 s transaction timeout,
-/// 1 s for a free connection).
+/// writer of the process behind it.
 #[cfg(not(test))]
-const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+const STATEMENT_TIMEOUT: Duration = chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
 /// [`STATEMENT_TIMEOUT`] in unit tests, which wait it out.
 #[cfg(test)]
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(1);

@@ -178,6 +178,9 @@ pub struct HranaDatabase<T> {
     url: String,
     stream: RefCell<Stream>,
     in_flight: Cell<bool>,
+    /// Why the server gave no answer, once it did not: later statements fail at once with it
+    /// instead of each waiting out the transport's timeout again.
+    unanswered: RefCell<Option<String>>,
 }
 
 impl<T: HranaTransport> HranaDatabase<T> {
@@ -189,6 +192,7 @@ impl<T: HranaTransport> HranaDatabase<T> {
             url: server_url(url)?,
             stream: RefCell::new(Stream::default()),
             in_flight: Cell::new(false),
+            unanswered: RefCell::new(None),
         })
     }
 
@@ -221,6 +225,9 @@ impl<T: HranaTransport> HranaDatabase<T> {
     /// and base URL the server hands back; forgets the stream when the pipeline failed as a
     /// whole or the server closed it.
     async fn pipeline(&self, requests: Vec<StreamRequest<'_>>) -> Result<Vec<StreamResult>, Failure> {
+        if let Some(error) = self.unanswered.borrow().clone() {
+            return Err(Failure::Transport(error));
+        }
         if self.in_flight.replace(true) {
             return Err(Failure::Protocol("a statement was started while another one was in flight on the same stream".into()));
         }
@@ -233,7 +240,10 @@ impl<T: HranaTransport> HranaDatabase<T> {
             (body, format!("{}/v2/pipeline", stream.base_url.as_deref().unwrap_or(&self.url)))
         };
         let answer = match self.transport.post(&url, body).await {
-            Err(error) => Err(Failure::Transport(error)),
+            Err(error) => {
+                *self.unanswered.borrow_mut() = Some(error.clone());
+                Err(Failure::Transport(error))
+            }
             Ok(reply) if reply.status != 200 => Err(Failure::Pipeline { status: reply.status, error: http_error(&reply.body) }),
             Ok(reply) => serde_json::from_slice::<PipelineResponse>(&reply.body)
                 .map_err(|error| Failure::Protocol(format!("unreadable pipeline response: {error}")))

@@ -41,6 +41,13 @@ impl Loss {
     }
 }
 
+/// How long both libSQL clients wait for the server to answer one request before giving it
+/// up as lost: far above sqld's own waits (5 s transaction timeout, 1 s for a free
+/// connection), so only a server that stopped answering hits it. sqld 0.24.32 can stop
+/// running writes for good (`scripts/sqld-wedge-repro`); a request then fails with a clear
+/// error instead of hanging.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The pauses between attempts at a statement the server did not run: 5 ms, doubling up to
 /// 400 ms, for 10 s in all (sqld's transaction timeout is 5 s).
 #[derive(Debug, Clone)]

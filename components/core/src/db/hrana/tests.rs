@@ -375,6 +375,20 @@ fn refusals_and_unreachable_servers_are_clear_errors() {
 }
 
 #[test]
+fn after_a_request_got_no_answer_later_statements_fail_without_asking_again() {
+    let fake = Fake::default();
+    fake.replies.borrow_mut().push_back(Err("no answer in 30 s".into()));
+    fake.pipeline(Some("b1"), vec![ok(), executed(json!([]), 0)]);
+    let db = database(&fake);
+    let first = run(db.execute("SELECT 1", &[])).err().unwrap_or_else(|| DbError(String::new()));
+    let second = run(db.execute("SELECT 2", &[])).err().unwrap_or_else(|| DbError(String::new()));
+    assert_eq!(first.0, "libSQL server unreachable: no answer in 30 s");
+    assert_eq!(second, first);
+    assert_eq!(run(db.close()), Ok(()), "no stream is left to close");
+    assert_eq!(fake.sent().len(), 1, "one timeout per request, not one per statement");
+}
+
+#[test]
 fn a_failed_pragma_abandons_the_stream() {
     let fake = Fake::default();
     fake.pipeline(Some("b1"), vec![failed("SQLITE_ERROR", "no"), ok()]).pipeline(Some("c1"), vec![ok(), ok()]);
