@@ -26,7 +26,7 @@ use std::net::TcpListener;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The secret every test server signs tokens with.
@@ -68,9 +68,10 @@ pub fn test_db_is_hrana() -> bool {
 /// A `sqld` (libSQL server) on a free loopback port with its data in a temporary directory;
 /// killed (by PID) on drop.
 pub struct Sqld {
-    child: Child,
+    child: Mutex<Child>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    port: u16,
     dir: TempDir,
 }
 
@@ -88,34 +89,61 @@ impl Sqld {
         PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
     }
 
-    /// Starts a fresh sqld and waits until it answers `GET /health`.
-    pub async fn start() -> Self {
-        let dir = TempDir::new("chats-sqld");
-        let port = free_port();
-        let log = std::fs::File::create(dir.0.join("sqld.log")).expect("sqld log");
-        let child = Command::new(Self::binary())
+    /// Starts sqld on `port` with its data (and log, appended to) in `dir`.
+    fn spawn(dir: &Path, port: u16) -> Child {
+        let log = std::fs::File::options().create(true).append(true).open(dir.join("sqld.log")).expect("sqld log");
+        Command::new(Self::binary())
             .arg("--db-path")
-            .arg(dir.0.join("data.sqld"))
+            .arg(dir.join("data.sqld"))
             .arg("--http-listen-addr")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--no-welcome")
             .arg("--disable-metrics")
-            .current_dir(&dir.0)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("sqld log"))
             .stderr(log)
             .spawn()
-            .expect("start sqld (set SQLD_BIN or run scripts/sqld)");
-        let sqld = Self { child, url: format!("http://127.0.0.1:{port}"), dir };
+            .expect("start sqld (set SQLD_BIN or run scripts/sqld)")
+    }
+
+    /// Starts a fresh sqld and waits until it answers `GET /health`.
+    pub async fn start() -> Self {
+        let dir = TempDir::new("chats-sqld");
+        let port = free_port();
+        let child = Mutex::new(Self::spawn(&dir.0, port));
+        let sqld = Self { child, url: format!("http://127.0.0.1:{port}"), port, dir };
+        sqld.wait_healthy().await;
+        sqld
+    }
+
+    /// Stops sqld (SIGTERM; SIGKILL after 10 s) and starts it again on the same port and data,
+    /// which drops every stream and transaction it held.
+    pub async fn restart(&self) {
+        {
+            let mut child = self.child.lock().expect("sqld child");
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            *child = Self::spawn(&self.dir.0, self.port);
+        }
+        self.wait_healthy().await;
+    }
+
+    async fn wait_healthy(&self) {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(response) = client.get(format!("{}/health", sqld.url)).send().await
+            if let Ok(response) = client.get(format!("{}/health", self.url)).send().await
                 && response.status().is_success()
             {
-                return sqld;
+                return;
             }
-            assert!(Instant::now() < deadline, "sqld did not start; log:\n{}", sqld.log());
+            assert!(Instant::now() < deadline, "sqld did not start; log:\n{}", self.log());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -127,16 +155,17 @@ impl Sqld {
 
     /// sqld's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.lock().expect("sqld child").id()
     }
 }
 
 impl Drop for Sqld {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().expect("sqld child");
+        let _ = child.kill();
+        let _ = child.wait();
         if let Some(dir) = std::env::var_os("SQLD_KEEP_LOGS") {
-            let _ = std::fs::copy(self.dir.0.join("sqld.log"), Path::new(&dir).join(format!("sqld-{}.log", self.child.id())));
+            let _ = std::fs::copy(self.dir.0.join("sqld.log"), Path::new(&dir).join(format!("sqld-{}.log", child.id())));
         }
     }
 }
@@ -167,6 +196,14 @@ impl Backing {
         match self {
             Self::Hrana(sqld) => vec![("db_url".to_owned(), sqld.url.clone())],
             Self::File(_) | Self::Sqld(_) => Vec::new(),
+        }
+    }
+
+    /// The libSQL server behind it, if any.
+    pub fn sqld(&self) -> Option<&Arc<Sqld>> {
+        match self {
+            Self::File(_) => None,
+            Self::Sqld(sqld) | Self::Hrana(sqld) => Some(sqld),
         }
     }
 
