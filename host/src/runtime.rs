@@ -263,6 +263,10 @@ pub fn engine() -> Result<Engine> {
         // Large enough for an export of a big chat history, small enough to bound a runaway.
         .max_memory_size(1 << 30);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // `CHATS_PROFILE=perfmap`: write /tmp/perf-PID.map so `perf report` names Wasm functions.
+    if std::env::var("CHATS_PROFILE").is_ok_and(|value| value == "perfmap") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config).map_err(crate::wasmtime_error)
 }
 
