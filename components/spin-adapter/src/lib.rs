@@ -20,7 +20,8 @@ use chat_core::{ApiError, Ctx, schema};
 use http_body_util::BodyExt;
 use spin_sdk::http::{HeaderMap, HeaderName, HeaderValue, IntoResponse, StatusCode};
 use spin_sdk::sqlite;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// The core database over one Spin SQLite connection.
 pub struct SpinDatabase {
@@ -71,14 +72,26 @@ pub enum AppDatabase {
 }
 
 impl AppDatabase {
-    /// Opens the database the variables select.
+    /// Opens the database the variables select (read once per instance, as [`settings`]).
     pub async fn open() -> Result<Self, DbError> {
-        let url = spin_sdk::variables::get("db_url").await.unwrap_or_default();
-        if url.trim().is_empty() {
-            return Ok(Self::Spin(SpinDatabase::open_default().await?));
+        let server = match DB_SERVER.with_borrow(Clone::clone) {
+            Some(server) => server,
+            None => {
+                let url = spin_sdk::variables::get("db_url").await.unwrap_or_default();
+                let server = if url.trim().is_empty() {
+                    Rc::new(None)
+                } else {
+                    let token = spin_sdk::variables::get("db_token").await.unwrap_or_default();
+                    Rc::new(Some((url, token.trim().to_owned())))
+                };
+                DB_SERVER.set(Some(server.clone()));
+                server
+            }
+        };
+        match server.as_ref() {
+            None => Ok(Self::Spin(SpinDatabase::open_default().await?)),
+            Some((url, token)) => Ok(Self::Hrana(hrana::open(url, token.clone())?)),
         }
-        let token = spin_sdk::variables::get("db_token").await.unwrap_or_default();
-        Ok(Self::Hrana(hrana::open(&url, token.trim().to_owned())?))
     }
 
     /// Ends the request's use of the database: closes the libSQL stream (rolling back what is
@@ -142,8 +155,21 @@ impl Publisher for HttpPublisher {
     }
 }
 
-/// Reads the app's variables into [`Settings`] (missing ones take Open WebUI's defaults).
-pub async fn settings() -> Settings {
+/// The app's variables as [`Settings`] (missing ones take Open WebUI's defaults), read once
+/// per instance: eleven host calls a request cost more than the route's own work on small
+/// reads, and an instance lives for at most a bounded number of requests, so a changed
+/// variable reaches new instances within that bound.
+pub async fn settings() -> Rc<Settings> {
+    if let Some(settings) = SETTINGS.with_borrow(Clone::clone) {
+        return settings;
+    }
+    let settings = Rc::new(read_settings().await);
+    SETTINGS.set(Some(settings.clone()));
+    settings
+}
+
+/// Reads the app's variables into [`Settings`].
+async fn read_settings() -> Settings {
     let mut values = Vec::with_capacity(VARIABLE_NAMES.len());
     for name in VARIABLE_NAMES {
         values.push((*name, spin_sdk::variables::get(*name).await.ok()));
@@ -159,7 +185,14 @@ pub async fn settings() -> Settings {
 thread_local! {
     /// Set once this instance has checked the schema; Spin reuses instances.
     static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
+    /// This instance's [`settings`], once read.
+    static SETTINGS: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
+    /// This instance's libSQL server, once read.
+    static DB_SERVER: RefCell<Option<DbServer>> = const { RefCell::new(None) };
 }
+
+/// `db_url` and `db_token`; `None` inside: Spin SQLite.
+type DbServer = Rc<Option<(String, String)>>;
 
 /// Bodies are read whole, so they are capped here too (DESIGN.md: 16 MiB → 413): Spin
 /// itself sets no limit, and our host's cap may be configured higher.
