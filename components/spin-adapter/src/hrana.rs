@@ -8,7 +8,7 @@ use chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
 use chat_core::db::hrana::{HranaDatabase, HranaTransport, HttpReply};
 use http_body_util::BodyExt;
 use spin_sdk::http::{FromResponse, Response, Uri};
-use spin_sdk::wasip3::http::types::{Fields, Method, Request, RequestOptions, Scheme};
+use spin_sdk::wasip3::http::types::{ErrorCode, Fields, Method, Request, RequestOptions, Scheme};
 use spin_sdk::wasip3::http_compat::BodyWriter;
 
 /// Sends Hrana pipelines as `POST` requests, with `Authorization: Bearer <token>` when a token
@@ -58,7 +58,10 @@ impl HranaTransport for SpinHttp {
             writer.send_http_body(&mut body).await
         };
         let (response, written) = futures::join!(spin_sdk::wasip3::http::client::send(request), write);
-        let response = response.map_err(|error| format!("{error:?}"))?;
+        let response = response.map_err(|error| match error {
+            ErrorCode::ConnectionReadTimeout => format!("no answer in {STATEMENT_TIMEOUT:?}"),
+            other => format!("{other:?}"),
+        })?;
         written.map_err(|error| format!("sending the request body: {error}"))?;
         let response = Response::from_response(response).map_err(|error| format!("{error:?}"))?;
         let status = response.status().as_u16();
