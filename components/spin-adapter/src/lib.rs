@@ -3,7 +3,7 @@
 //! - [`AppDatabase`]: the core [`Database`] over Spin SQLite (`spin:sqlite@3.1.0`,
 //!   [`SpinDatabase`]), or over a libSQL server's HTTP API when the variable `db_url` is set
 //!   ([`hrana`]);
-//! - [`settings`]: core settings from Spin variables;
+//! - the app's Spin variables, read once per instance into core settings;
 //! - [`serve`]: Spin request → core request → handler → Spin response, with the
 //!   database opened and the schema ensured once per instance.
 #![deny(missing_docs)]
@@ -72,23 +72,9 @@ pub enum AppDatabase {
 }
 
 impl AppDatabase {
-    /// Opens the database the variables select (read once per instance, as [`settings`]).
+    /// Opens the database the variables select.
     pub async fn open() -> Result<Self, DbError> {
-        let server = match DB_SERVER.with_borrow(Clone::clone) {
-            Some(server) => server,
-            None => {
-                let url = spin_sdk::variables::get("db_url").await.unwrap_or_default();
-                let server = if url.trim().is_empty() {
-                    Rc::new(None)
-                } else {
-                    let token = spin_sdk::variables::get("db_token").await.unwrap_or_default();
-                    Rc::new(Some((url, token.trim().to_owned())))
-                };
-                DB_SERVER.set(Some(server.clone()));
-                server
-            }
-        };
-        match server.as_ref() {
+        match &variables().await.db_server {
             None => Ok(Self::Spin(SpinDatabase::open_default().await?)),
             Some((url, token)) => Ok(Self::Hrana(hrana::open(url, token.clone())?)),
         }
@@ -155,20 +141,28 @@ impl Publisher for HttpPublisher {
     }
 }
 
-/// The app's variables as [`Settings`] (missing ones take Open WebUI's defaults), read once
-/// per instance: eleven host calls a request cost more than the route's own work on small
-/// reads, and an instance lives for at most a bounded number of requests, so a changed
+/// What the app's Spin variables say, read on an instance's first request and kept for its
+/// life: reading them on every request cost eleven host calls, more than the route's own
+/// work on small reads. An instance lives for a bounded number of requests, so a changed
 /// variable reaches new instances within that bound.
-pub async fn settings() -> Rc<Settings> {
-    if let Some(settings) = SETTINGS.with_borrow(Clone::clone) {
-        return settings;
-    }
-    let settings = Rc::new(read_settings().await);
-    SETTINGS.set(Some(settings.clone()));
-    settings
+struct Variables {
+    /// The core settings (missing variables take Open WebUI's defaults).
+    settings: Settings,
+    /// `db_url` and `db_token` when `db_url` is set; `None`: Spin SQLite.
+    db_server: Option<(String, String)>,
 }
 
-/// Reads the app's variables into [`Settings`].
+/// This instance's [`Variables`].
+async fn variables() -> Rc<Variables> {
+    if let Some(variables) = VARIABLES.with_borrow(Clone::clone) {
+        return variables;
+    }
+    let variables = Rc::new(Variables { settings: read_settings().await, db_server: read_db_server().await });
+    VARIABLES.set(Some(variables.clone()));
+    variables
+}
+
+/// Reads the variables [`Settings`] is made of.
 async fn read_settings() -> Settings {
     let mut values = Vec::with_capacity(VARIABLE_NAMES.len());
     for name in VARIABLE_NAMES {
@@ -182,17 +176,22 @@ async fn read_settings() -> Settings {
     })
 }
 
+/// Reads `db_url` and `db_token`: `None` when `db_url` is empty.
+async fn read_db_server() -> Option<(String, String)> {
+    let url = spin_sdk::variables::get("db_url").await.unwrap_or_default();
+    if url.trim().is_empty() {
+        return None;
+    }
+    let token = spin_sdk::variables::get("db_token").await.unwrap_or_default();
+    Some((url, token.trim().to_owned()))
+}
+
 thread_local! {
     /// Set once this instance has checked the schema; Spin reuses instances.
     static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
-    /// This instance's [`settings`], once read.
-    static SETTINGS: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
-    /// This instance's libSQL server, once read.
-    static DB_SERVER: RefCell<Option<DbServer>> = const { RefCell::new(None) };
+    /// This instance's [`Variables`], once read.
+    static VARIABLES: RefCell<Option<Rc<Variables>>> = const { RefCell::new(None) };
 }
-
-/// `db_url` and `db_token`; `None` inside: Spin SQLite.
-type DbServer = Rc<Option<(String, String)>>;
 
 /// Bodies are read whole, so they are capped here too (DESIGN.md: 16 MiB → 413): Spin
 /// itself sets no limit, and our host's cap may be configured higher.
@@ -262,8 +261,8 @@ async fn run_stream_job(job: StreamJob, sender: futures::channel::mpsc::Sender<b
             return;
         }
     };
-    let settings = settings().await;
-    let ctx = Ctx::new(&db, &settings);
+    let variables = variables().await;
+    let ctx = Ctx::new(&db, &variables.settings);
     if let Err(error) = export::run(&ctx, &job, &mut BodySink(sender)).await {
         // The status line is already sent; ending the body early is all that is left.
         eprintln!("export: {error}");
@@ -303,8 +302,8 @@ where
         }
         SCHEMA_READY.set(true);
     }
-    let settings = settings().await;
-    let ctx = Ctx::new(&db, &settings).with_publisher(&HttpPublisher);
+    let variables = variables().await;
+    let ctx = Ctx::new(&db, &variables.settings).with_publisher(&HttpPublisher);
     let response = route(&ctx, &request).await;
     finish_later(db);
     response
