@@ -65,14 +65,16 @@ async fn a_libsql_server_that_never_answers_is_a_503_after_the_statement_timeout
             held.push(socket);
         }
     });
-    let server = Server::start_on(None, &[("db_url", &url)], &[]).await;
+    // Without the timeout nothing would ever answer: fail then, instead of hanging the suite.
+    let timeout = chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
+    let server = tokio::time::timeout(timeout * 4, Server::start_on(None, &[("db_url", &url)], &[]))
+        .await
+        .expect("the host answered its readiness probe (which reads the database) in 2 minutes");
     let started = std::time::Instant::now();
-    let reply = server
-        .send("POST", "/api/v1/auths/signup", None, Some(json!({"name": "A", "email": "a@example.com", "password": "pw"})))
-        .await;
+    let signup = server.send("POST", "/api/v1/auths/signup", None, Some(json!({"name": "A", "email": "a@example.com", "password": "pw"})));
+    let reply = tokio::time::timeout(timeout * 4, signup).await.expect("signup answered in 2 minutes");
     let waited = started.elapsed();
     reply.assert_error(503, "Database unavailable");
-    let timeout = chat_core::db::hrana::recovery::STATEMENT_TIMEOUT;
     assert!(waited >= timeout && waited < timeout + std::time::Duration::from_secs(15), "answered after {waited:?}");
 }
 
