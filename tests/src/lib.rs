@@ -79,8 +79,8 @@ pub struct Sqld {
 /// The flags of the sqld behind `TEST_DB=hrana` servers: a periodic `TRUNCATE` checkpoint
 /// instead of one after every commit past 1,000 WAL frames. With the default, concurrent
 /// writers that each queue on sqld's write lock (nothing else orders them in this mode)
-/// wedge sqld 0.24.32 (docs/reliability.md, "libSQL server defect"): crash_safety did in 3
-/// of 5 runs, and passed 3 of 3 with this flag. docs/deploy.md recommends the same.
+/// wedge sqld 0.24.32 (docs/reliability.md, "libSQL server defect"): crash_safety did in 4
+/// of 7 runs, and passed 7 of 7 with this flag. docs/deploy.md recommends the same.
 pub const HRANA_SQLD_FLAGS: &[&str] = &["--checkpoint-interval-s", "300"];
 
 impl Sqld {
