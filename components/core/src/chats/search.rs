@@ -13,7 +13,7 @@ use crate::search::query::{self, SearchQuery, normalise_folder_name};
 use crate::search::snippet;
 use crate::tags::NOT_INTERNAL;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Page size of search results.
 pub const PAGE_SIZE: i64 = 60;
@@ -139,12 +139,18 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
     sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
     let rows = ctx.db.query(&sql, &params).await?;
     let needles = needles(&query);
-    let mut results = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut item = ChatTitleId::from_row(row);
-        item.archived = row.bool(5);
-        item.snippet = chat_snippet(ctx, &item.id, &needles).await?;
-        results.push(item);
+    let mut results: Vec<ChatTitleId> = rows
+        .iter()
+        .map(|row| {
+            let mut item = ChatTitleId::from_row(row);
+            item.archived = row.bool(5);
+            item
+        })
+        .collect();
+    let ids: Vec<&str> = results.iter().map(|item| item.id.as_str()).collect();
+    let mut snippets = page_snippets(ctx, &ids, &needles).await?;
+    for item in &mut results {
+        item.snippet = snippets.remove(&item.id);
     }
     Ok(results)
 }
@@ -163,20 +169,33 @@ fn needles(query: &SearchQuery) -> Vec<String> {
     needles
 }
 
-/// The snippet of one chat: its string message contents in stored order, first needle first.
-/// One query per chat; the needles are looked for in Rust (the page has at most 60 chats).
-async fn chat_snippet(ctx: &Ctx<'_>, chat_id: &str, needles: &[String]) -> Result<Option<String>, DbError> {
-    if needles.is_empty() {
-        return Ok(None);
+/// The snippets of a page's chats, by chat id: each chat's string message contents in stored
+/// order (`ix_chat_message_chat_id` yields chat id, then rowid), first needle first. One
+/// query for the whole page (a query per chat cost a host call each); the needles are
+/// looked for in Rust.
+async fn page_snippets(
+    ctx: &Ctx<'_>,
+    chat_ids: &[&str],
+    needles: &[String],
+) -> Result<HashMap<String, String>, DbError> {
+    if needles.is_empty() || chat_ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    let rows = ctx
-        .db
-        .query(
-            "SELECT json_extract(m.content, '$') FROM chat_message m WHERE m.chat_id = ? \
-             AND json_valid(m.content) AND json_type(m.content) = 'text' ORDER BY m.rowid",
-            &[chat_id.into()],
-        )
-        .await?;
-    let contents: Vec<String> = rows.iter().map(|row| row.text(0)).collect();
-    Ok(snippet::first(needles, contents.iter().map(String::as_str)))
+    let sql = format!(
+        "SELECT m.chat_id, json_extract(m.content, '$') FROM chat_message m WHERE m.chat_id IN ({}) \
+         AND json_valid(m.content) AND json_type(m.content) = 'text' ORDER BY m.chat_id, m.rowid",
+        vec!["?"; chat_ids.len()].join(",")
+    );
+    let params: Vec<Value> = chat_ids.iter().map(|id| Value::from(*id)).collect();
+    let rows = ctx.db.query(&sql, &params).await?;
+    let mut contents: HashMap<String, Vec<String>> = HashMap::new();
+    for row in &rows {
+        contents.entry(row.text(0)).or_default().push(row.text(1));
+    }
+    Ok(contents
+        .into_iter()
+        .filter_map(|(chat_id, texts)| {
+            snippet::first(needles, texts.iter().map(String::as_str)).map(|snippet| (chat_id, snippet))
+        })
+        .collect())
 }
