@@ -180,10 +180,17 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
             _ => None,
         };
         for &concurrency in &args.concurrency {
+            // The other server shares the cores: its leftover work must not run during ours.
+            if let Some((url, seeded)) = &theirs {
+                settle_theirs(url, &seeded.token).await;
+            }
             let measured = wrk::run(dir, &host.base, &ours.token, &scenario.calls, concurrency, args.seconds)?;
             host.check_alive()?;
             let their_measured = match (&theirs, &their_scenarios) {
-                (Some((url, seeded)), Some(list)) => Some(wrk::run(dir, url, &seeded.token, &list[index].calls, concurrency, args.seconds)?),
+                (Some((url, seeded)), Some(list)) => {
+                    settle_theirs(url, &seeded.token).await;
+                    Some(wrk::run(dir, url, &seeded.token, &list[index].calls, concurrency, args.seconds)?)
+                }
                 _ => None,
             };
             let row = report::Row { scenario: scenario.name.to_owned(), concurrency, ours: measured, theirs: their_measured };
@@ -273,4 +280,13 @@ async fn floor(api: &Api, seeded: &seed::Seeded, args: &Args, dir: &std::path::P
     let http = wrk::run(dir, &base, &seeded.token, &calls, 1, args.seconds)?;
     println!("floor: core behind plain hyper (c=1) p50 {} µs", http.p50_us);
     Ok(Floor { in_process_p50_us: p50.as_secs_f64() * 1e6, in_process_p99_us: p99.as_secs_f64() * 1e6, native_http_p50_us: http.p50_us as f64 })
+}
+
+/// Waits for the `--against` server to finish what an earlier scenario left it (see
+/// [`Api::settle`]), and says so when that took a while.
+async fn settle_theirs(url: &str, token: &str) {
+    let waited = Api::http(url).settle(token).await;
+    if waited >= Duration::from_secs(1) {
+        println!("  theirs: waited {:.0} s for its backlog to clear", waited.as_secs_f64());
+    }
 }

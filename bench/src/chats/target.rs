@@ -43,4 +43,26 @@ impl Api {
             }
         }
     }
+
+    /// Waits until the server answers a cheap request (`GET /chats/all/tags`) within
+    /// [`SETTLED`], at most [`SETTLE_LIMIT`]; returns how long that took. A server that
+    /// finishes none of a scenario's requests in time (Open WebUI on searches) is still working
+    /// through them after wrk has gone, and the next scenario would measure that backlog.
+    pub async fn settle(&self, token: &str) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        while started.elapsed() < SETTLE_LIMIT {
+            let probe = std::time::Instant::now();
+            let answered = self.call("GET", "/api/v1/chats/all/tags", Some(token), None).await.is_ok_and(|(status, _)| status == 200);
+            if answered && probe.elapsed() < SETTLED {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        started.elapsed()
+    }
 }
+
+/// A probe answered this fast means the server has no backlog (Open WebUI idle: ~150 ms).
+pub const SETTLED: std::time::Duration = std::time::Duration::from_millis(500);
+/// The longest [`Api::settle`] waits.
+pub const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
