@@ -66,3 +66,55 @@ impl Api {
 pub const SETTLED: std::time::Duration = std::time::Duration::from_millis(500);
 /// The longest [`Api::settle`] waits.
 pub const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers its first `slow` requests after 700 ms (a backlog), then at once.
+    async fn backlogged_server(slow: usize) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+        let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}")));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    while let Ok(read) = socket.read(&mut buffer).await {
+                        if read == 0 {
+                            break;
+                        }
+                        if counter.fetch_add(1, Ordering::SeqCst) < slow {
+                            tokio::time::sleep(Duration::from_millis(700)).await;
+                        }
+                        let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
+                        if socket.write_all(reply.as_bytes()).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    #[tokio::test]
+    async fn settle_waits_until_the_server_answers_fast() {
+        let (base, seen) = backlogged_server(2).await;
+        let started = Instant::now();
+        let waited = Api::http(&base).settle("token").await;
+        assert_eq!(seen.load(Ordering::SeqCst), 3, "two slow probes, then one fast one");
+        assert!(waited >= Duration::from_millis(1400) && started.elapsed() < Duration::from_secs(10), "{waited:?}");
+
+        let (idle, seen) = backlogged_server(0).await;
+        let waited = Api::http(&idle).settle("token").await;
+        assert_eq!(seen.load(Ordering::SeqCst), 1, "an idle server is probed once");
+        assert!(waited < SETTLED, "{waited:?}");
+    }
+}
