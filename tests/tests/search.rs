@@ -4,7 +4,8 @@
 use integration_tests::Server;
 use serde_json::{Value, json};
 
-async fn chat_with(server: &Server, token: &str, title: &str, contents: &[&str]) -> String {
+/// A chat body of one branch of messages with these contents (user, assistant, ...).
+fn chat_json(title: &str, contents: &[&str]) -> Value {
     let mut messages = serde_json::Map::new();
     let mut parent = Value::Null;
     for (index, content) in contents.iter().enumerate() {
@@ -16,8 +17,11 @@ async fn chat_with(server: &Server, token: &str, title: &str, contents: &[&str])
         );
         parent = json!(id);
     }
-    let body = json!({"chat": {"title": title, "history": {"messages": messages, "currentId": parent}}});
-    let reply = server.post("/api/v1/chats/new", token, body).await;
+    json!({"title": title, "history": {"messages": messages, "currentId": parent}})
+}
+
+async fn chat_with(server: &Server, token: &str, title: &str, contents: &[&str]) -> String {
+    let reply = server.post("/api/v1/chats/new", token, json!({"chat": chat_json(title, contents)})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body["id"].as_str().unwrap_or_default().to_owned()
 }
@@ -163,4 +167,40 @@ async fn an_edited_message_is_found_by_its_new_text_only() {
     assert!(titles(&search(&server, &alice, "revised").await).is_empty());
     let check = server.db().await.execute("INSERT INTO chatsvc_message_fts(chatsvc_message_fts, rank) VALUES ('integrity-check', 1)", ()).await;
     assert!(check.is_ok(), "the index matches the messages: {check:?}");
+}
+
+/// A common word takes the newest-first walk (`chats/search_walk.rs`): 610 hits among 405
+/// chats, so page 1 walks the newest 80 candidate chats, 60 of which match. Later pages,
+/// where the walk would cost more, take the set. Every page must be what the set gives:
+/// newest first, the caller's matching chats only, archived ones left out.
+#[tokio::test]
+async fn a_common_word_pages_alike_through_the_walk_and_the_set() {
+    let server = Server::start().await;
+    let (admin, alice, _) = server.admin_and_user().await;
+    let others: Vec<Value> = (0..5).map(|i| json!({"chat": chat_json(&format!("admin {i}"), &["zebra", "zebra"]), "updated_at": 1_800_000_000 + i})).collect();
+    assert_eq!(server.post("/api/v1/chats/import", &admin, json!({"chats": others})).await.status, 200);
+    let chats: Vec<Value> = (0..400)
+        .map(|i| {
+            let contents: [&str; 2] = if i % 4 == 0 { ["lion one", "lion two"] } else { ["a zebra here", "zebra again"] };
+            json!({"chat": chat_json(&format!("c{i:03}"), &contents), "updated_at": 1_700_000_000 + i, "archived": i == 399})
+        })
+        .collect();
+    let imported = server.post("/api/v1/chats/import", &alice, json!({"chats": chats})).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+
+    let expected: Vec<String> = (0..399).rev().filter(|i| i % 4 != 0).map(|i| format!("c{i:03}")).collect();
+    assert_eq!(expected.len(), 299);
+    let mut found = Vec::new();
+    for page in 1..=6 {
+        let reply = server.get(&format!("/api/v1/chats/search?text=zebra&page={page}"), &alice).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let page_titles = titles(&reply.body);
+        assert_eq!(page_titles.len(), [60, 60, 60, 60, 59, 0][page - 1], "page {page}: {page_titles:?}");
+        found.extend(page_titles);
+    }
+    assert_eq!(found, expected, "newest first, matching only, archived and other users' chats left out");
+    let page_one = search(&server, &alice, "zebra").await;
+    assert_eq!(page_one[0]["snippet"], "a zebra here", "the walk's rows get snippets too");
+    let archived = titles(&search(&server, &alice, "zebra archived:true").await);
+    assert_eq!(archived, ["c399"]);
 }

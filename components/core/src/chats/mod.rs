@@ -21,6 +21,7 @@ pub mod params;
 pub mod read_state;
 pub mod router;
 pub mod search;
+pub mod search_walk;
 pub mod share_access;
 pub mod share_link;
 pub mod shares;

@@ -3,6 +3,7 @@
 
 use super::list::page_clause;
 use super::model::ChatTitleId;
+use super::search_walk;
 use crate::auth;
 use crate::context::Ctx;
 use crate::db::{DbError, Value};
@@ -17,6 +18,9 @@ use std::collections::{HashMap, HashSet};
 
 /// Page size of search results.
 pub const PAGE_SIZE: i64 = 60;
+
+/// The columns of a search result row.
+const COLUMNS: &str = "id, title, updated_at, created_at, last_read_at, archived";
 
 /// SQL that is true when the chat's title or one of its string messages contains the
 /// needle bound to `?` (twice either way).
@@ -92,52 +96,63 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
             "ctx": {"min_length": 1},
         })])
     })?;
+    // The user's candidate chats: the filters, without the text.
     let mut params: Vec<Value> = vec![user.id.as_str().into()];
-    let mut sql = format!(
-        "SELECT id, title, updated_at, created_at, last_read_at, archived FROM chat WHERE user_id = ? AND {NOT_INTERNAL}"
-    );
+    let mut filters = format!("user_id = ? AND {NOT_INTERNAL}");
     match query.archived {
-        Some(archived) => sql.push_str(if archived { " AND archived = 1" } else { " AND archived = 0" }),
-        None => sql.push_str(" AND archived = 0"),
+        Some(archived) => filters.push_str(if archived { " AND archived = 1" } else { " AND archived = 0" }),
+        None => filters.push_str(" AND archived = 0"),
     }
     if let Some(pinned) = query.pinned {
-        sql.push_str(if pinned { " AND pinned = 1" } else { " AND pinned = 0" });
+        filters.push_str(if pinned { " AND pinned = 1" } else { " AND pinned = 0" });
     }
     if let Some(shared) = query.shared {
-        sql.push_str(if shared { " AND share_id IS NOT NULL" } else { " AND share_id IS NULL" });
+        filters.push_str(if shared { " AND share_id IS NOT NULL" } else { " AND share_id IS NULL" });
     }
     if !query.folders.is_empty() {
         let ids = folder_ids(ctx, &user.id, &query.folders).await?;
-        sql.push_str(&format!(" AND folder_id IN ({})", vec!["?"; ids.len()].join(",")));
+        filters.push_str(&format!(" AND folder_id IN ({})", vec!["?"; ids.len()].join(",")));
         params.extend(ids.into_iter().map(Value::from));
     }
     if query.untagged {
-        sql.push_str(" AND NOT EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags'))");
+        filters.push_str(" AND NOT EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags'))");
     } else {
         for tag in &query.tags {
-            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags') t WHERE t.value = ?)");
+            filters.push_str(" AND EXISTS (SELECT 1 FROM json_each(chat.meta, '$.tags') t WHERE t.value = ?)");
             params.push(tag.as_str().into());
         }
     }
-    let mut order_params = Vec::new();
-    let order = if query.phrase.is_empty() {
-        "updated_at DESC, id".to_owned()
-    } else {
-        let exact = contains_clause(&query.phrase, &mut params);
-        if query.terms.is_empty() {
-            // One word: every match is exact, so the order is the plain one (and needs no sort).
-            sql.push_str(&format!(" AND {exact}"));
-            "updated_at DESC, id".to_owned()
-        } else {
-            let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut params)).collect();
-            sql.push_str(&format!(" AND ({exact} OR ({}))", all_terms.join(" AND ")));
-            let exact_again = contains_clause(&query.phrase, &mut order_params);
-            format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
+    let offset = u64::try_from(page.saturating_sub(1).saturating_mul(PAGE_SIZE)).unwrap_or(0);
+    let one_needle = !query.phrase.is_empty() && query.terms.is_empty() && indexable(&query.phrase);
+    let walked = match one_needle {
+        true => search_walk::page_by_walking(ctx, COLUMNS, &filters, &params, &query.phrase, offset, PAGE_SIZE as u64).await?,
+        false => None,
+    };
+    let rows = match walked {
+        Some(rows) => rows,
+        None => {
+            let mut sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters}");
+            let mut order_params = Vec::new();
+            let order = if query.phrase.is_empty() {
+                "updated_at DESC, id".to_owned()
+            } else {
+                let exact = contains_clause(&query.phrase, &mut params);
+                if query.terms.is_empty() {
+                    // One word: every match is exact, so the order is the plain one (and needs no sort).
+                    sql.push_str(&format!(" AND {exact}"));
+                    "updated_at DESC, id".to_owned()
+                } else {
+                    let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut params)).collect();
+                    sql.push_str(&format!(" AND ({exact} OR ({}))", all_terms.join(" AND ")));
+                    let exact_again = contains_clause(&query.phrase, &mut order_params);
+                    format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
+                }
+            };
+            params.extend(order_params);
+            sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
+            ctx.db.query(&sql, &params).await?
         }
     };
-    params.extend(order_params);
-    sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
-    let rows = ctx.db.query(&sql, &params).await?;
     let needles = needles(&query);
     let mut results: Vec<ChatTitleId> = rows
         .iter()
