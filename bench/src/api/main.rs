@@ -180,17 +180,16 @@ async fn measure(args: &Args, params: &seed::SeedParams, dir: &std::path::Path) 
             _ => None,
         };
         for &concurrency in &args.concurrency {
-            // The other server shares the cores: its leftover work must not run during ours.
+            // The other server shares the cores: its leftover work from the previous pair must
+            // run neither during ours nor during its own next measurement (only its own runs
+            // leave any, so once before the pair is enough).
             if let Some((url, seeded)) = &theirs {
                 settle_theirs(url, &seeded.token).await;
             }
             let measured = wrk::run(dir, &host.base, &ours.token, &scenario.calls, concurrency, args.seconds)?;
             host.check_alive()?;
             let their_measured = match (&theirs, &their_scenarios) {
-                (Some((url, seeded)), Some(list)) => {
-                    settle_theirs(url, &seeded.token).await;
-                    Some(wrk::run(dir, url, &seeded.token, &list[index].calls, concurrency, args.seconds)?)
-                }
+                (Some((url, seeded)), Some(list)) => Some(wrk::run(dir, url, &seeded.token, &list[index].calls, concurrency, args.seconds)?),
                 _ => None,
             };
             let row = report::Row { scenario: scenario.name.to_owned(), concurrency, ours: measured, theirs: their_measured };

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::db::{DbError, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Request;
-use crate::search::index::{indexable, phrase_query};
+use crate::search::index::{MESSAGE_HITS, TITLE_HITS, indexable, phrase_query};
 use crate::search::query::{self, SearchQuery, normalise_folder_name};
 use crate::search::snippet;
 use crate::tags::NOT_INTERNAL;
@@ -34,11 +34,10 @@ fn contains_clause(needle: &str, params: &mut Vec<Value>) -> String {
         let fts = phrase_query(needle);
         params.push(fts.clone().into());
         params.push(fts.into());
-        "chat.id IN (SELECT m.chat_id FROM chat_message m WHERE m.rowid IN \
-           (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?) \
-         UNION SELECT t.id FROM chat t WHERE t.rowid IN \
-           (SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?))"
-            .into()
+        format!(
+            "chat.id IN (SELECT m.chat_id FROM chat_message m WHERE m.rowid IN ({MESSAGE_HITS}) \
+             UNION SELECT t.id FROM chat t WHERE t.rowid IN ({TITLE_HITS}))"
+        )
     } else {
         // Too short for trigrams: a scan of this user's candidate chats, still literal.
         let pattern = format!("%{}%", escape_like(needle));

@@ -12,7 +12,7 @@
 
 use crate::context::Ctx;
 use crate::db::{DbError, Row, Value};
-use crate::search::index::phrase_query;
+use crate::search::index::{MESSAGE_HITS, TITLE_HITS, phrase_query};
 
 /// What testing one chat in the walk costs, in units of mapping one message hit to its chat
 /// in the set (measured at 100,000 chats: ~5-11 µs against ~1-2 µs).
@@ -21,8 +21,10 @@ const WALK_COST_PER_CHAT: u64 = 6;
 const WALK_SLACK: u64 = 2;
 /// The longest walk, in chats, whatever the estimate says.
 const MAX_WALK: u64 = 5_000;
-/// Hits counted, at most, for the estimate (counting costs a little of what the set costs).
-const HIT_COUNT_CAP: i64 = 100_000;
+/// Hits counted, at most, for the estimate: past this many, no walk allowed by [`MAX_WALK`]
+/// costs as much as the set, so counting further would change nothing but the walk's bound
+/// (which a capped count only makes longer, never wrong).
+const HIT_COUNT_CAP: u64 = MAX_WALK * WALK_COST_PER_CHAT + 1;
 
 /// How many candidate chats to walk for a page ending at result `page_end`, given that the
 /// needle is in `hits` messages and the database has about `chats` chats; `None` when the
@@ -53,9 +55,8 @@ pub async fn page_by_walking(
     let estimate = ctx
         .db
         .query(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ? LIMIT ?)), \
-             (SELECT coalesce(max(rowid), 0) FROM chat)",
-            &[fts.as_str().into(), HIT_COUNT_CAP.into()],
+            &format!("SELECT (SELECT count(*) FROM ({MESSAGE_HITS} LIMIT {HIT_COUNT_CAP})), (SELECT coalesce(max(rowid), 0) FROM chat)"),
+            &[fts.as_str().into()],
         )
         .await?;
     let Some(row) = estimate.first() else { return Ok(None) };
@@ -66,9 +67,8 @@ pub async fn page_by_walking(
     let sql = format!(
         "SELECT {columns} FROM (SELECT {columns}, rowid AS chat_rowid FROM chat WHERE {filters} \
            ORDER BY updated_at DESC, id LIMIT {limit}) AS chat \
-         WHERE EXISTS (SELECT 1 FROM chat_message m WHERE m.chat_id = chat.id AND +m.rowid IN \
-             (SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?)) \
-           OR chat_rowid IN (SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?) \
+         WHERE EXISTS (SELECT 1 FROM chat_message m WHERE m.chat_id = chat.id AND +m.rowid IN ({MESSAGE_HITS})) \
+           OR chat_rowid IN ({TITLE_HITS}) \
          ORDER BY updated_at DESC, id LIMIT {page_size} OFFSET {offset}"
     );
     let mut params = filter_params.to_vec();
@@ -98,5 +98,7 @@ mod tests {
         // Deep pages walk further, and stop walking past MAX_WALK.
         assert_eq!(walk_limit(10_000, 100_000, 600), None);
         assert_eq!(walk_limit(100_000, 100_000, 2_400), Some(4_800));
+        // A count stopped at the cap still allows the longest walk.
+        assert_eq!(walk_limit(HIT_COUNT_CAP, 1_250_000, 60), Some(MAX_WALK));
     }
 }

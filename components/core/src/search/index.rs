@@ -115,6 +115,11 @@ fn split_triggers(sql: &str) -> Vec<String> {
     statements
 }
 
+/// The rowids of the messages whose text matches the FTS query bound to `?`.
+pub const MESSAGE_HITS: &str = "SELECT rowid FROM chatsvc_message_fts WHERE chatsvc_message_fts MATCH ?";
+/// The rowids of the chats whose title matches the FTS query bound to `?`.
+pub const TITLE_HITS: &str = "SELECT rowid FROM chatsvc_title_fts WHERE chatsvc_title_fts MATCH ?";
+
 /// An FTS5 query matching `needle` as a substring (a quoted phrase for the trigram tokenizer).
 pub fn phrase_query(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
