@@ -204,3 +204,49 @@ async fn a_common_word_pages_alike_through_the_walk_and_the_set() {
     let archived = titles(&search(&server, &alice, "zebra archived:true").await);
     assert_eq!(archived, ["c399"]);
 }
+
+#[tokio::test]
+async fn phrase_matches_then_term_matches_page_as_one_list() {
+    let server = Server::start().await;
+    let (_, alice, _) = server.admin_and_user().await;
+    // 70 chats with the phrase and 80 with both words apart, their times interleaved, and
+    // chats with one word only, which never match.
+    let chats: Vec<Value> = (0..180)
+        .map(|i| {
+            let contents: [&str; 2] = match i % 6 {
+                0 | 3 if i < 140 => ["we met at the blue harbor", "said nothing"],
+                0 | 3 => ["blue sky", "no port"],
+                1 | 4 => ["the harbor was blue", "grey"],
+                2 if i < 120 => ["a harbor", "then blue"],
+                _ => ["only blue", "nothing else"],
+            };
+            json!({"chat": chat_json(&format!("c{i:03}"), &contents), "updated_at": 1_700_000_000 + i})
+        })
+        .collect();
+    let imported = server.post("/api/v1/chats/import", &alice, json!({"chats": chats})).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    let newest_first = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (0..180).rev().filter(|i| keep(*i)).map(|i| format!("c{i:03}")).collect()
+    };
+    let exact = newest_first(&|i| matches!(i % 6, 0 | 3) && i < 140);
+    let terms_only = newest_first(&|i| matches!(i % 6, 1 | 4) || (i % 6 == 2 && i < 120));
+    assert_eq!((exact.len(), terms_only.len()), (47, 80));
+
+    let both_words = newest_first(&|i| exact.contains(&format!("c{i:03}")) || terms_only.contains(&format!("c{i:03}")));
+    for (text, expected) in [
+        ("blue harbor", [exact.clone(), terms_only.clone()].concat()),
+        // The quotes are part of the phrase, which nothing contains: every chat with both
+        // words, newest first (page 3 starts past the phrase's zero matches).
+        ("\"blue harbor\"", both_words),
+    ] {
+        let mut found = Vec::new();
+        for page in 1..=4 {
+            let reply = server.get(&format!("/api/v1/chats/search?text={}&page={page}", urlencode(text)), &alice).await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            let page_titles = titles(&reply.body);
+            assert_eq!(page_titles.len(), [60, 60, 7, 0][page - 1], "{text} page {page}: {page_titles:?}");
+            found.extend(page_titles);
+        }
+        assert_eq!(found, expected, "{text}: the phrase's chats first, then the terms', each newest first");
+    }
+}

@@ -1,12 +1,11 @@
 //! `GET /search` (spec §2.12, §4): filters in SQL, text through the FTS5 trigram indexes,
 //! exact-phrase matches first, snippets cut from the matching message.
 
-use super::list::page_clause;
 use super::model::ChatTitleId;
 use super::search_walk;
 use crate::auth;
 use crate::context::Ctx;
-use crate::db::{DbError, Value};
+use crate::db::{DbError, Row, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Request;
 use crate::search::index::{MESSAGE_HITS, TITLE_HITS, indexable, phrase_query};
@@ -122,36 +121,7 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
         }
     }
     let offset = u64::try_from(page.saturating_sub(1).saturating_mul(PAGE_SIZE)).unwrap_or(0);
-    let one_needle = !query.phrase.is_empty() && query.terms.is_empty() && indexable(&query.phrase);
-    let walked = match one_needle {
-        true => search_walk::page_by_walking(ctx, COLUMNS, &filters, &params, &query.phrase, offset, PAGE_SIZE as u64).await?,
-        false => None,
-    };
-    let rows = match walked {
-        Some(rows) => rows,
-        None => {
-            let mut sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters}");
-            let mut order_params = Vec::new();
-            let order = if query.phrase.is_empty() {
-                "updated_at DESC, id".to_owned()
-            } else {
-                let exact = contains_clause(&query.phrase, &mut params);
-                if query.terms.is_empty() {
-                    // One word: every match is exact, so the order is the plain one (and needs no sort).
-                    sql.push_str(&format!(" AND {exact}"));
-                    "updated_at DESC, id".to_owned()
-                } else {
-                    let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut params)).collect();
-                    sql.push_str(&format!(" AND ({exact} OR ({}))", all_terms.join(" AND ")));
-                    let exact_again = contains_clause(&query.phrase, &mut order_params);
-                    format!("CASE WHEN {exact_again} THEN 0 ELSE 1 END, updated_at DESC, id")
-                }
-            };
-            params.extend(order_params);
-            sql.push_str(&format!(" ORDER BY {order}{}", page_clause(Some(page), PAGE_SIZE)));
-            ctx.db.query(&sql, &params).await?
-        }
-    };
+    let rows = page_rows(ctx, &query, &filters, &params, offset).await?;
     let needles = needles(&query);
     let mut results: Vec<ChatTitleId> = rows
         .iter()
@@ -167,6 +137,70 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
         item.snippet = snippets.remove(&item.id);
     }
     Ok(results)
+}
+
+/// The rows of the page starting at result `offset`, in Open WebUI's order: chats containing
+/// the whole phrase first, then chats containing every term of it, each newest first.
+///
+/// The two groups are queried apart, so each can stop at the page end: the phrase's page
+/// (walked or from its set, [`needle_page`]) is often full by itself, and the terms are only
+/// asked for the rest. One query ordering both groups at once had to sort every match
+/// (45 ms at 100,000 chats).
+async fn page_rows(ctx: &Ctx<'_>, query: &SearchQuery, filters: &str, params: &[Value], offset: u64) -> Result<Vec<Row>, DbError> {
+    let page_size = PAGE_SIZE as u64;
+    if query.phrase.is_empty() {
+        let sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters} ORDER BY updated_at DESC, id LIMIT {page_size} OFFSET {offset}");
+        return ctx.db.query(&sql, params).await;
+    }
+    let mut rows = needle_page(ctx, filters, params, &query.phrase, offset, page_size).await?;
+    let found = u64::try_from(rows.len()).unwrap_or(page_size);
+    if query.terms.is_empty() || found >= page_size {
+        return Ok(rows);
+    }
+    // The phrase's matches end before this page does: how many there are in all, then the
+    // chats with every term but not the phrase, from where the phrase's matches stop.
+    let phrase_total = if found > 0 || offset == 0 {
+        offset + found
+    } else {
+        let mut count_params = params.to_vec();
+        let exact = contains_clause(&query.phrase, &mut count_params);
+        let counted = ctx.db.query(&format!("SELECT count(*) FROM chat WHERE {filters} AND {exact}"), &count_params).await?;
+        counted.first().map_or(0, |row| u64::try_from(row.int(0)).unwrap_or(0))
+    };
+    let mut rest_params = params.to_vec();
+    let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut rest_params)).collect();
+    // `coalesce`: a LIKE on a NULL title is NULL, which is "not the phrase", not "unknown".
+    let exact = contains_clause(&query.phrase, &mut rest_params);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM chat WHERE {filters} AND {} AND NOT coalesce({exact}, 0) \
+         ORDER BY updated_at DESC, id LIMIT {} OFFSET {}",
+        all_terms.join(" AND "),
+        page_size - found,
+        offset.saturating_sub(phrase_total),
+    );
+    rows.extend(ctx.db.query(&sql, &rest_params).await?);
+    Ok(rows)
+}
+
+/// The candidate chats containing `needle`, newest first, `limit` of them from `offset`:
+/// by walking when the needle is common ([`search_walk`]), else from its set of matches.
+async fn needle_page(
+    ctx: &Ctx<'_>,
+    filters: &str,
+    params: &[Value],
+    needle: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Row>, DbError> {
+    if indexable(needle)
+        && let Some(rows) = search_walk::page_by_walking(ctx, COLUMNS, filters, params, needle, offset, limit).await?
+    {
+        return Ok(rows);
+    }
+    let mut set_params = params.to_vec();
+    let contains = contains_clause(needle, &mut set_params);
+    let sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters} AND {contains} ORDER BY updated_at DESC, id LIMIT {limit} OFFSET {offset}");
+    ctx.db.query(&sql, &set_params).await
 }
 
 /// `[phrase, *terms(phrase)]` without duplicates, as `chat_search_snippet` builds them.
