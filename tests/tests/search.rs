@@ -69,6 +69,9 @@ async fn text_matching_ordering_and_snippets() {
 
     // Case-insensitive substring, including inside words; short needles work too.
     assert_eq!(titles(&search(&server, &alice, "FOXES").await), ["Animals"]);
+    // A title alone is enough (no message says "notes"); a needle found nowhere finds nothing.
+    assert_eq!(titles(&search(&server, &alice, "notes").await), ["Quick Brown Fox notes"]);
+    assert_eq!(search(&server, &alice, "zzqqzz").await, json!([]));
     assert_eq!(titles(&search(&server, &alice, "oc").await), ["Brown things"]);
     // Bob's chats never show up for Alice.
     assert!(!titles(&search(&server, &alice, "fox").await).contains(&"Bob's fox".to_owned()));

@@ -40,7 +40,8 @@ pub fn walk_limit(hits: u64, chats: u64, page_end: u64) -> Option<u64> {
 }
 
 /// The page by walking, when [`walk_limit`] says the walk pays and it fills the page: the
-/// rows of `columns` in `updated_at DESC, id` order. `filters` is the `WHERE` body of the
+/// rows of `columns` in `updated_at DESC, id` order; no rows when no message or title
+/// contains the needle. `filters` is the `WHERE` body of the
 /// user's candidate chats (over table `chat`) with its `filter_params`. `None`: run the set.
 pub async fn page_by_walking(
     ctx: &Ctx<'_>,
@@ -55,12 +56,20 @@ pub async fn page_by_walking(
     let estimate = ctx
         .db
         .query(
-            &format!("SELECT (SELECT count(*) FROM ({MESSAGE_HITS} LIMIT {HIT_COUNT_CAP})), (SELECT coalesce(max(rowid), 0) FROM chat)"),
-            &[fts.as_str().into()],
+            &format!(
+                "SELECT (SELECT count(*) FROM ({MESSAGE_HITS} LIMIT {HIT_COUNT_CAP})), (SELECT coalesce(max(rowid), 0) FROM chat), \
+                   EXISTS ({TITLE_HITS})"
+            ),
+            &[fts.as_str().into(), fts.as_str().into()],
         )
         .await?;
     let Some(row) = estimate.first() else { return Ok(None) };
     let (hits, chats) = (u64::try_from(row.int(0)).unwrap_or(0), u64::try_from(row.int(1)).unwrap_or(0));
+    if hits == 0 && !row.bool(2) {
+        // Found nowhere: the set would be empty, yet its query would pass every candidate
+        // chat to learn that (17 ms for 50,000 chats).
+        return Ok(Some(Vec::new()));
+    }
     let Some(limit) = walk_limit(hits, chats, offset.saturating_add(page_size)) else { return Ok(None) };
     // `+m.rowid` keeps the planner from probing the FTS list once per chat: it reads the
     // chat's few messages from `ix_chat_message_chat_id` and tests each against the list.
