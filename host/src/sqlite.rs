@@ -5,7 +5,8 @@
 //!   (see [`remote`]); any other label is `no-such-database`.
 //! - Each database is opened once (`libsql::Database` is not `Clone`, so it lives in an `Arc`)
 //!   and hands out connections from a small pool instead of calling `connect()` per `open`.
-//!   Every new connection gets `busy_timeout = 5 s` and `synchronous = NORMAL`; the database is
+//!   Every new connection gets `busy_timeout = 5 s`, `synchronous = NORMAL` and a larger page
+//!   cache (under one soft heap limit for the process); the database is
 //!   switched to WAL once, at startup. Foreign keys stay off, as in Open WebUI on SQLite.
 //! - A `connection` resource holds one pooled connection for its whole life, so a component's
 //!   `BEGIN … COMMIT` sequence runs on one SQLite connection. When the resource is dropped (or
@@ -38,6 +39,15 @@ use wasmtime::component::{
 const MAX_IDLE_CONNECTIONS: usize = 16;
 /// How long SQLite waits on a locked database before answering `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Page cache of each local connection, KiB (SQLite's default is 2,000). A search maps its
+/// FTS hits to their rows at random; at 100,000 chats (2 M messages) the default cache holds
+/// too few of the table's interior pages, and mapping 1,924 hits took 5.9 ms against 2.2 ms
+/// with 16 MiB (docs/performance.md, session 7).
+const PAGE_CACHE_KIB: u32 = 32 * 1024;
+/// SQLite's memory in this whole process, bytes, past which the page caches recycle their
+/// own pages instead of growing: the pool's connections together stay near this, not at
+/// [`MAX_IDLE_CONNECTIONS`] x [`PAGE_CACHE_KIB`].
+const SQLITE_SOFT_HEAP_LIMIT: u64 = 96 * 1024 * 1024;
 /// Rows buffered between the stepping statement and a slow guest reader.
 const ROW_CHANNEL_CAPACITY: usize = 256;
 /// Rows handed to the guest per stream read, at most.
@@ -251,6 +261,13 @@ impl DbPool {
         drop(rows);
         // Statement journals (every statement firing the FTS triggers has one) in memory.
         conn.execute("PRAGMA temp_store=MEMORY", ()).await?;
+        conn.execute(&format!("PRAGMA cache_size=-{PAGE_CACHE_KIB}"), ()).await?;
+        // Process-wide, so setting it again per connection changes nothing.
+        let mut rows = conn
+            .query(&format!("PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT}"), ())
+            .await?;
+        while rows.next().await?.is_some() {}
+        drop(rows);
         // libsql is built with SQLITE_DEFAULT_FOREIGN_KEYS=1, but Spin's SQLite and Open
         // WebUI (which may share this file) run with foreign keys off: match them.
         conn.execute("PRAGMA foreign_keys=OFF", ()).await?;
