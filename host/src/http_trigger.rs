@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use wasmtime_wasi_http::WasiBody;
-use wasmtime_wasi_http::io::TokioIo;
+use hyper_util::rt::TokioIo;
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -139,6 +139,9 @@ impl HttpTrigger {
             let this = self.clone();
             async move { Ok::<_, Infallible>(this.handle(req, client_addr).await) }
         });
+        // hyper_util's `TokioIo` passes vectored writes through, so hyper queues a body's
+        // chunks as they are instead of copying them into one growing buffer per connection
+        // (70 MB of a heap profile's peak with 32 clients reading 1.75 MB answers).
         let conn = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), service)

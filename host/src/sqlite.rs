@@ -368,7 +368,8 @@ impl PooledConnection {
     }
 
     /// Runs a statement: a local one through the connection's statement cache (give the
-    /// statement back with [`PooledConnection::finish`]).
+    /// statement back with [`PooledConnection::finish`]; none comes back when its bindings
+    /// are too large to keep, see [`local::cacheable`]).
     async fn run(
         &self,
         sql: &str,
@@ -376,9 +377,10 @@ impl PooledConnection {
     ) -> Result<(Rows, Option<libsql::Statement>), Error> {
         match self.conn()? {
             Conn::Local(conn) => {
+                let cacheable = local::cacheable(&params);
                 let statement = conn.statement(sql).await.map_err(io_error)?;
                 let rows = statement.query(params).await.map_err(io_error)?;
-                Ok((Rows::Stepping(rows), Some(statement)))
+                Ok((Rows::Stepping(rows), cacheable.then_some(statement)))
             }
             Conn::Remote(conn) => {
                 let rows = conn.query(sql, params).await.map_err(io_error)?;
