@@ -19,6 +19,7 @@
 pub mod bindings;
 pub mod cache;
 pub mod http_trigger;
+pub mod malloc;
 pub mod manifest;
 pub mod outbound_http;
 pub mod realtime;

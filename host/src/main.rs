@@ -198,6 +198,7 @@ struct ServeArgs {
 }
 
 fn main() -> Result<()> {
+    host::malloc::configure();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
