@@ -205,18 +205,15 @@ async fn write_through(
 ) -> Result<Option<AsStored>, DbError> {
     let update = Patch { message_id: target.message_id.clone(), patch: recorded, is_new, seq: 0 };
     let Some((mut chat, text, pending)) = model::find_unparsed(ctx.db, &target.chat_id).await? else { return Ok(None) };
-    if pending.is_empty()
-        && let Some(mut split) = text.as_deref().and_then(SplitChat::parse)
-        && split.needs_no_repair() == Some(true)
-        && split.apply(&update).is_some()
-        && let Some(text) = split.to_text().and_then(|text| RawValue::from_string(text).ok())
-    {
+    let edited = if pending.is_empty() { edit_as_text(text.as_deref(), &update) } else { None };
+    if let Some(EditedText { text: edited, current_message_id, title }) = edited {
+        drop(text);
         if touch {
             chat.updated_at = ctx.now;
         }
-        chat.current_message_id = split.current_message_id();
-        store(ctx, &mut chat, text.get(), split.stored_title()).await?;
-        return Ok(Some(AsStored::Text(chat, text)));
+        chat.current_message_id = current_message_id;
+        store(ctx, &mut chat, edited.get(), title).await?;
+        return Ok(Some(AsStored::Text(chat, edited)));
     }
     chat.chat = Chat::parse_chat(text.as_deref());
     patches::fold(&mut chat.chat, &pending);
@@ -233,6 +230,29 @@ async fn write_through(
         patches::clear(ctx.db, &target.chat_id).await?;
     }
     Ok(Some(AsStored::Parsed(chat)))
+}
+
+/// A chat's JSON edited as text ([`SplitChat`]), with what the `chat` row's other columns
+/// take from it.
+struct EditedText {
+    text: Box<RawValue>,
+    current_message_id: Option<String>,
+    title: String,
+}
+
+/// `update` applied to the stored `text` without parsing the messages it does not touch;
+/// `None` when the text needs the full parse (a `currentId` repair, or it does not split).
+/// The stored text and its split parts are gone once this returns, so a write into a big
+/// chat holds one edited copy of it, not three (each instance keeps its memory's high-water
+/// mark, see docs/performance.md, session 7).
+fn edit_as_text(text: Option<&str>, update: &Patch) -> Option<EditedText> {
+    let mut split = SplitChat::parse(text?)?;
+    if split.needs_no_repair() != Some(true) {
+        return None;
+    }
+    split.apply(update)?;
+    let edited = RawValue::from_string(split.to_text()?).ok()?;
+    Some(EditedText { text: edited, current_message_id: split.current_message_id(), title: split.stored_title() })
 }
 
 /// Writes a chat's JSON `text`, `updated_at`, `current_message_id` and, when it changed,
