@@ -275,6 +275,15 @@ async fn sqlite_round_trip_of_every_value_type() {
     assert_eq!(body["changes"], 1);
     let bad = body["bad_query_error"].as_str().unwrap();
     assert!(bad.contains("Io") && bad.contains("no such table"), "{bad}");
+    // Every connection gets the host's settings (host/src/sqlite.rs).
+    assert_eq!(body["settings"]["cache_size"]["integer"], -32_768, "{body}");
+    assert_eq!(body["settings"]["foreign_keys"]["integer"], 0, "{body}");
+    assert_eq!(body["settings"]["soft_heap_limit"]["integer"], 96 * 1024 * 1024, "{body}");
+    // A statement with a large binding runs again correctly after not being cached.
+    assert_eq!(
+        body["large_binding"],
+        serde_json::json!([[{"integer": 100_001}, {"text": "a"}], [{"integer": 100_001}, {"text": "b"}]])
+    );
 
     // BEGIN/COMMIT on one connection works; a transaction left open is rolled back.
     let (_, body) = get_json(&server, "/probe/sqltx").await;

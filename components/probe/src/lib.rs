@@ -150,13 +150,36 @@ async fn sql_inner() -> Result<Json, String> {
         Ok(_) => "no error".to_string(),
         Err(e) => format!("{e:?}"),
     };
+    // The host's per-connection settings, as SQLite reports them.
+    let mut settings = serde_json::Map::new();
+    for pragma in ["cache_size", "foreign_keys", "soft_heap_limit"] {
+        let rows = query_rows(&conn, &format!("PRAGMA {pragma}"), vec![]).await?;
+        let value = rows.first().and_then(|row| row.first()).cloned().unwrap_or(Json::Null);
+        settings.insert(pragma.to_owned(), value);
+    }
+    // A statement with a large binding, twice (the host does not cache it), and a small one.
+    let mut large_binding = Vec::new();
+    for tail in ["a", "b"] {
+        let text = format!("{}{tail}", "x".repeat(100_000));
+        let rows = query_rows(&conn, "SELECT length(?), substr(?, -1)", vec![Value::Text(text.clone()), Value::Text(text)]).await?;
+        large_binding.push(Json::Array(rows.into_iter().flatten().collect()));
+    }
     Ok(json!({
         "columns": columns,
         "rows": rows,
         "rowid": rowid,
         "changes": changes,
         "bad_query_error": bad,
+        "settings": settings,
+        "large_binding": large_binding,
     }))
+}
+
+/// The rows of `sql` as JSON values ([`value_to_json`]).
+async fn query_rows(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Vec<Vec<Json>>, String> {
+    let result = conn.execute(sql, params).await.map_err(|e| format!("{sql}: {e:?}"))?;
+    let rows = result.collect().await.map_err(|e| format!("{sql}: {e:?}"))?;
+    Ok(rows.iter().map(|row| row.values.iter().map(value_to_json).collect()).collect())
 }
 
 async fn sql_tx() -> Reply {
