@@ -202,6 +202,12 @@ impl DbPool {
                 });
                 let conn = pool.new_local_connection().await?;
                 switch_to_wal(&conn).await?;
+                // Process-wide: once, not per connection.
+                let mut rows = conn
+                    .query(&format!("PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT}"), ())
+                    .await?;
+                while rows.next().await?.is_some() {}
+                drop(rows);
                 pool.release_local(local::LocalConn::new(conn));
                 Ok(pool)
             })
@@ -262,12 +268,6 @@ impl DbPool {
         // Statement journals (every statement firing the FTS triggers has one) in memory.
         conn.execute("PRAGMA temp_store=MEMORY", ()).await?;
         conn.execute(&format!("PRAGMA cache_size=-{PAGE_CACHE_KIB}"), ()).await?;
-        // Process-wide, so setting it again per connection changes nothing.
-        let mut rows = conn
-            .query(&format!("PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT}"), ())
-            .await?;
-        while rows.next().await?.is_some() {}
-        drop(rows);
         // libsql is built with SQLITE_DEFAULT_FOREIGN_KEYS=1, but Spin's SQLite and Open
         // WebUI (which may share this file) run with foreign keys off: match them.
         conn.execute("PRAGMA foreign_keys=OFF", ()).await?;

@@ -242,9 +242,9 @@ struct EditedText {
 
 /// `update` applied to the stored `text` without parsing the messages it does not touch;
 /// `None` when the text needs the full parse (a `currentId` repair, or it does not split).
-/// The stored text and its split parts are gone once this returns, so a write into a big
-/// chat holds one edited copy of it, not three (each instance keeps its memory's high-water
-/// mark, see docs/performance.md, session 7).
+/// The split parts are gone once this returns, and the caller drops the text as read, so the
+/// `UPDATE` of a big chat does not keep them alive too (each Wasm instance keeps its memory's
+/// high-water mark; docs/performance.md, session 7).
 fn edit_as_text(text: Option<&str>, update: &Patch) -> Option<EditedText> {
     let mut split = SplitChat::parse(text?)?;
     if split.needs_no_repair() != Some(true) {

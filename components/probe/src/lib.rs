@@ -157,7 +157,8 @@ async fn sql_inner() -> Result<Json, String> {
         let value = rows.first().and_then(|row| row.first()).cloned().unwrap_or(Json::Null);
         settings.insert(pragma.to_owned(), value);
     }
-    // A statement with a large binding, twice (the host does not cache it), and a small one.
+    // A statement with a large binding, twice: the host does not cache it, so it is prepared
+    // again for the second run.
     let mut large_binding = Vec::new();
     for tail in ["a", "b"] {
         let text = format!("{}{tail}", "x".repeat(100_000));

@@ -2,7 +2,7 @@
 //! exact-phrase matches first, snippets cut from the matching message.
 
 use super::model::ChatTitleId;
-use super::search_walk;
+use super::search_walk::{self, Walk};
 use crate::auth;
 use crate::context::Ctx;
 use crate::db::{DbError, Row, Value};
@@ -149,17 +149,20 @@ pub async fn search(ctx: &Ctx<'_>, request: &Request) -> ApiResult<Vec<ChatTitle
 async fn page_rows(ctx: &Ctx<'_>, query: &SearchQuery, filters: &str, params: &[Value], offset: u64) -> Result<Vec<Row>, DbError> {
     let page_size = PAGE_SIZE as u64;
     if query.phrase.is_empty() {
-        let sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters} ORDER BY updated_at DESC, id LIMIT {page_size} OFFSET {offset}");
-        return ctx.db.query(&sql, params).await;
+        return ctx.db.query(&select_page(filters, page_size, offset), params).await;
     }
-    let mut rows = needle_page(ctx, filters, params, &query.phrase, offset, page_size).await?;
+    let phrase_page = needle_page(ctx, filters, params, &query.phrase, offset, page_size).await?;
+    let found_nowhere = phrase_page.is_none();
+    let mut rows = phrase_page.unwrap_or_default();
     let found = u64::try_from(rows.len()).unwrap_or(page_size);
     if query.terms.is_empty() || found >= page_size {
         return Ok(rows);
     }
     // The phrase's matches end before this page does: how many there are in all, then the
     // chats with every term but not the phrase, from where the phrase's matches stop.
-    let phrase_total = if found > 0 || offset == 0 {
+    let phrase_total = if found_nowhere {
+        0
+    } else if found > 0 || offset == 0 {
         offset + found
     } else {
         let mut count_params = params.to_vec();
@@ -169,21 +172,19 @@ async fn page_rows(ctx: &Ctx<'_>, query: &SearchQuery, filters: &str, params: &[
     };
     let mut rest_params = params.to_vec();
     let all_terms: Vec<String> = query.terms.iter().map(|term| contains_clause(term, &mut rest_params)).collect();
-    // `coalesce`: a LIKE on a NULL title is NULL, which is "not the phrase", not "unknown".
-    let exact = contains_clause(&query.phrase, &mut rest_params);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM chat WHERE {filters} AND {} AND NOT coalesce({exact}, 0) \
-         ORDER BY updated_at DESC, id LIMIT {} OFFSET {}",
-        all_terms.join(" AND "),
-        page_size - found,
-        offset.saturating_sub(phrase_total),
-    );
+    let mut rest = format!("{filters} AND {}", all_terms.join(" AND "));
+    if !found_nowhere {
+        // `coalesce`: a LIKE on a NULL title is NULL, which is "not the phrase", not "unknown".
+        rest.push_str(&format!(" AND NOT coalesce({}, 0)", contains_clause(&query.phrase, &mut rest_params)));
+    }
+    let sql = select_page(&rest, page_size - found, offset.saturating_sub(phrase_total));
     rows.extend(ctx.db.query(&sql, &rest_params).await?);
     Ok(rows)
 }
 
 /// The candidate chats containing `needle`, newest first, `limit` of them from `offset`:
 /// by walking when the needle is common ([`search_walk`]), else from its set of matches.
+/// `None` when no message or title contains it at all.
 async fn needle_page(
     ctx: &Ctx<'_>,
     filters: &str,
@@ -191,16 +192,23 @@ async fn needle_page(
     needle: &str,
     offset: u64,
     limit: u64,
-) -> Result<Vec<Row>, DbError> {
-    if indexable(needle)
-        && let Some(rows) = search_walk::page_by_walking(ctx, COLUMNS, filters, params, needle, offset, limit).await?
-    {
-        return Ok(rows);
+) -> Result<Option<Vec<Row>>, DbError> {
+    if indexable(needle) {
+        match search_walk::page_by_walking(ctx, COLUMNS, filters, params, needle, offset, limit).await? {
+            Walk::Page(rows) => return Ok(Some(rows)),
+            Walk::FoundNowhere => return Ok(None),
+            Walk::UseSet => {}
+        }
     }
     let mut set_params = params.to_vec();
     let contains = contains_clause(needle, &mut set_params);
-    let sql = format!("SELECT {COLUMNS} FROM chat WHERE {filters} AND {contains} ORDER BY updated_at DESC, id LIMIT {limit} OFFSET {offset}");
-    ctx.db.query(&sql, &set_params).await
+    ctx.db.query(&select_page(&format!("{filters} AND {contains}"), limit, offset), &set_params).await.map(Some)
+}
+
+/// `SELECT` of the result columns of the chats matching `condition`, newest first, `limit`
+/// of them from `offset`.
+fn select_page(condition: &str, limit: u64, offset: u64) -> String {
+    format!("SELECT {COLUMNS} FROM chat WHERE {condition} ORDER BY updated_at DESC, id LIMIT {limit} OFFSET {offset}")
 }
 
 /// `[phrase, *terms(phrase)]` without duplicates, as `chat_search_snippet` builds them.

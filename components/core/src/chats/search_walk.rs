@@ -39,10 +39,20 @@ pub fn walk_limit(hits: u64, chats: u64, page_end: u64) -> Option<u64> {
     (limit <= MAX_WALK && limit.saturating_mul(WALK_COST_PER_CHAT) < hits).then_some(limit)
 }
 
+/// What [`page_by_walking`] found.
+#[derive(Debug)]
+pub enum Walk {
+    /// The page, full, in `updated_at DESC, id` order.
+    Page(Vec<Row>),
+    /// No message and no title contains the needle: no chat can match.
+    FoundNowhere,
+    /// The walk does not pay, or did not fill the page: run the set query.
+    UseSet,
+}
+
 /// The page by walking, when [`walk_limit`] says the walk pays and it fills the page: the
-/// rows of `columns` in `updated_at DESC, id` order; no rows when no message or title
-/// contains the needle. `filters` is the `WHERE` body of the
-/// user's candidate chats (over table `chat`) with its `filter_params`. `None`: run the set.
+/// rows of `columns`. `filters` is the `WHERE` body of the user's candidate chats (over
+/// table `chat`) with its `filter_params`.
 pub async fn page_by_walking(
     ctx: &Ctx<'_>,
     columns: &str,
@@ -51,7 +61,7 @@ pub async fn page_by_walking(
     needle: &str,
     offset: u64,
     page_size: u64,
-) -> Result<Option<Vec<Row>>, DbError> {
+) -> Result<Walk, DbError> {
     let fts = phrase_query(needle);
     let estimate = ctx
         .db
@@ -63,14 +73,14 @@ pub async fn page_by_walking(
             &[fts.as_str().into(), fts.as_str().into()],
         )
         .await?;
-    let Some(row) = estimate.first() else { return Ok(None) };
+    let Some(row) = estimate.first() else { return Ok(Walk::UseSet) };
     let (hits, chats) = (u64::try_from(row.int(0)).unwrap_or(0), u64::try_from(row.int(1)).unwrap_or(0));
     if hits == 0 && !row.bool(2) {
         // Found nowhere: the set would be empty, yet its query would pass every candidate
         // chat to learn that (17 ms for 50,000 chats).
-        return Ok(Some(Vec::new()));
+        return Ok(Walk::FoundNowhere);
     }
-    let Some(limit) = walk_limit(hits, chats, offset.saturating_add(page_size)) else { return Ok(None) };
+    let Some(limit) = walk_limit(hits, chats, offset.saturating_add(page_size)) else { return Ok(Walk::UseSet) };
     // `+m.rowid` keeps the planner from probing the FTS list once per chat: it reads the
     // chat's few messages from `ix_chat_message_chat_id` and tests each against the list.
     let sql = format!(
@@ -84,7 +94,10 @@ pub async fn page_by_walking(
     params.push(fts.as_str().into());
     params.push(fts.into());
     let rows = ctx.db.query(&sql, &params).await?;
-    Ok((u64::try_from(rows.len()).unwrap_or(0) == page_size).then_some(rows))
+    Ok(match u64::try_from(rows.len()).unwrap_or(0) == page_size {
+        true => Walk::Page(rows),
+        false => Walk::UseSet,
+    })
 }
 
 #[cfg(test)]
